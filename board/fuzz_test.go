@@ -1,0 +1,135 @@
+package board
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"slices"
+	"testing"
+)
+
+// allCodes is every code an *Error may carry.
+var allCodes = []string{
+	CodeBadJSON, CodeBadUTF8, CodeBadOp, CodeUnknownOp, CodeUnknownKind, CodeUnknownField,
+	CodeBadValue, CodeTooLong, CodeOutOfRange, CodeTooManyOps, CodeEmptyBatch, CodeBadID,
+}
+
+// fuzzPrefill is a fixed batch applied before the fuzzed one, so fuzzed
+// updates and deletes meet live objects, connectors and tombstones.
+const fuzzPrefill = `[
+	{"op":"create","id":"a","kind":"note","fields":{"x":1,"y":2,"text":"hello"}},
+	{"op":"create","id":"b","kind":"partner","fields":{"name":"Org","tier":"lead","order":"V"}},
+	{"op":"create","id":"c","kind":"connector","fields":{"from":"a","to":"b","arrow":"end"}},
+	{"op":"create","id":"d","kind":"referral","fields":{"from":"b","to":"a","reason":"housing"}},
+	{"op":"create","id":"e","kind":"item","fields":{"links":["a"],"partners":["b"],"jointly":true}},
+	{"op":"create","id":"g","kind":"stroke","fields":{"points":[0,0,1,1],"width":2}},
+	{"op":"delete","id":"z"}
+]`
+
+func FuzzDecodeApply(f *testing.F) {
+	seeds := []string{
+		fuzzPrefill,
+		`[{"op":"delete","id":"a"}]`,
+		`[{"op":"update","id":"c","fields":{"from":"g","to":null,"label":"x"}}]`,
+		`[{"op":"create","id":"a","kind":"note"},{"op":"delete","id":"a"},{"op":"create","id":"a","kind":"note"}]`,
+		`[{"op":"create","id":"h","kind":"cell","fields":{"role":"list","order":"a","parent":"f"}}]`,
+		`[{"op":"update","id":"e","fields":{"links":[],"partners":["b","c"],"jointly":false,"order":"Vz"}}]`,
+		`[{"op":"create","id":"k","kind":"connector","fields":{"from":"k","to":"zz","x2":-5e5}}]`,
+		`[{"op":"update","id":"a","fields":{"text":"\ud83d\ude00 \u00e9"}}]`,
+		`[{"op":"update","id":"a","fields":{"text":"\ud800"}}]`,
+		`[{"op":"update","id":"a","fields":{"x":1e400}}]`,
+		`[{"op":"update","id":"a","fields":{"x":"1","x":2}}]`,
+		`[{"op":"move","id":"a"}]`,
+		`[{"op":"delete","id":"a","kind":"note"}]`,
+		`[]`,
+		`{}`,
+		`[1, null, "x"]`,
+		"[\"\xff\"]",
+		`[{"op":"update","id":"b","fields":{"tier":"core","color":"#a0B1c2","w":0,"h":1e5}}]  `,
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	prefill, err := DecodeOps([]byte(fuzzPrefill))
+	if err != nil {
+		f.Fatalf("prefill batch does not decode: %v", err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ops, err := DecodeOps(data)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error %v is %T, want *Error", err, err)
+			}
+			if !slices.Contains(allCodes, e.Code) {
+				t.Fatalf("unknown code %q", e.Code)
+			}
+			if ops != nil {
+				t.Fatal("ops returned along with an error")
+			}
+			return
+		}
+		if len(ops) == 0 || len(ops) > MaxOpsPerBatch {
+			t.Fatalf("accepted a batch of %d ops", len(ops))
+		}
+		if err := ValidateOps(ops); err != nil {
+			t.Fatalf("ValidateOps rejects a decoded batch: %v", err)
+		}
+		raw, err := json.Marshal(ops)
+		if err != nil {
+			t.Fatalf("Marshal ops: %v", err)
+		}
+		again, err := DecodeOps(raw)
+		if err != nil {
+			t.Fatalf("re-decoding %s: %v", raw, err)
+		}
+		if !reflect.DeepEqual(again, ops) {
+			t.Fatalf("ops JSON round trip differs:\n%#v\n%#v", ops, again)
+		}
+
+		s1, s2 := NewState(), NewState()
+		s1.Apply(ops)
+		s2.Apply(ops)
+		checkSame(t, s1, s2)
+
+		p1 := NewState()
+		p1.Apply(prefill)
+		p2 := p1.Clone()
+		p1.Apply(ops)
+		p2.Apply(ops)
+		checkSame(t, p1, p2)
+		checkRefs(t, p1)
+	})
+}
+
+// checkSame asserts that two states are Equal, that their canonical JSON is
+// identical, and that it decodes back to an Equal state with the same JSON.
+func checkSame(t *testing.T, s1, s2 *State) {
+	t.Helper()
+	if !s1.Equal(s2) {
+		t.Fatal("states are not Equal")
+	}
+	b1, err := s1.MarshalJSON()
+	if err != nil {
+		t.Fatalf("MarshalJSON: %v", err)
+	}
+	b2, err := s2.MarshalJSON()
+	if err != nil {
+		t.Fatalf("MarshalJSON: %v", err)
+	}
+	if !bytes.Equal(b1, b2) {
+		t.Fatalf("canonical JSON differs:\n%s\n%s", b1, b2)
+	}
+	var u State
+	if err := u.UnmarshalJSON(b1); err != nil {
+		t.Fatalf("UnmarshalJSON(%s): %v", b1, err)
+	}
+	if !u.Equal(s1) {
+		t.Fatal("state JSON round trip is not Equal")
+	}
+	b3, err := u.MarshalJSON()
+	if err != nil || !bytes.Equal(b3, b1) {
+		t.Fatalf("re-marshal differs (%v):\n%s\n%s", err, b3, b1)
+	}
+}

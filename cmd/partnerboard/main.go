@@ -1,0 +1,128 @@
+// Command partnerboard runs the Partnerboard server: pages, API and live
+// boards, with an embedded SQLite database in its data directory.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"partnerboard/hub"
+	"partnerboard/server"
+	"partnerboard/store/sqlite"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "partnerboard:", err)
+		os.Exit(1)
+	}
+}
+
+// config is everything run needs, from flags with environment defaults.
+type config struct {
+	addr       string
+	dataDir    string
+	origins    string
+	logFormat  string
+	connsPerIP int
+	shutdown   time.Duration
+}
+
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	env := func(k, def string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		return def
+	}
+	var c config
+	fs := flag.NewFlagSet("partnerboard", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.addr, "addr", env("PARTNERBOARD_ADDR", "localhost:8080"), "address to listen on (env PARTNERBOARD_ADDR)")
+	fs.StringVar(&c.dataDir, "data", env("PARTNERBOARD_DATA", "data"), "directory for the embedded database (env PARTNERBOARD_DATA)")
+	fs.StringVar(&c.origins, "allowed-origins", env("PARTNERBOARD_ALLOWED_ORIGINS", ""), "comma-separated extra origin hosts allowed to open WebSockets, e.g. board.example.org (env PARTNERBOARD_ALLOWED_ORIGINS)")
+	fs.StringVar(&c.logFormat, "log-format", env("PARTNERBOARD_LOG_FORMAT", "text"), "log format: text or json (env PARTNERBOARD_LOG_FORMAT)")
+	fs.IntVar(&c.connsPerIP, "max-conns-per-ip", server.DefaultConnsPerIP, "most WebSockets open from one address")
+	fs.DurationVar(&c.shutdown, "shutdown-timeout", 20*time.Second, "how long a graceful shutdown may take")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if c.logFormat != "text" && c.logFormat != "json" {
+		return c, fmt.Errorf("-log-format must be text or json, not %q", c.logFormat)
+	}
+	return c, nil
+}
+
+// run starts the server and blocks until ctx ends, then shuts down
+// gracefully: every live session is closed with 1001 after its
+// acknowledged edits are durable.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	var handler slog.Handler = slog.NewTextHandler(stderr, nil)
+	if cfg.logFormat == "json" {
+		handler = slog.NewJSONHandler(stderr, nil)
+	}
+	log := slog.New(handler)
+
+	if err := os.MkdirAll(cfg.dataDir, 0o750); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	store, err := sqlite.Open(ctx, sqlite.Options{Path: filepath.Join(cfg.dataDir, "partnerboard.db")})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	h := hub.New(store, hub.Config{Logger: log})
+	var origins []string
+	if cfg.origins != "" {
+		origins = strings.Split(cfg.origins, ",")
+	}
+	srv := server.New(h, store, server.Config{Logger: log, AllowedOrigins: origins, ConnsPerIP: cfg.connsPerIP})
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpSrv.Serve(ln) }()
+	fmt.Fprintf(stdout, "Partnerboard is running at http://%s/\n", ln.Addr())
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.shutdown)
+	defer cancel()
+	// Stop accepting first, then end live sessions and wait for them.
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- httpSrv.Shutdown(sctx) }()
+	err = srv.Shutdown(sctx)
+	if herr := <-httpDone; herr != nil && !errors.Is(herr, http.ErrServerClosed) {
+		err = errors.Join(err, herr)
+	}
+	if cerr := store.Close(); cerr != nil {
+		err = errors.Join(err, cerr)
+	}
+	return err
+}

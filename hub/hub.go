@@ -1,0 +1,249 @@
+package hub
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults for Config; each is documented in docs/protocol.md.
+const (
+	// DefaultQueueSize is how many messages may wait for one slow socket
+	// before the client is disconnected.
+	DefaultQueueSize = 1024
+	// DefaultRetainOps is how many recent entries a room keeps for
+	// recovery and retry detection; an older resume gets a snapshot.
+	DefaultRetainOps = 1000
+	// DefaultCompactEvery is how many entries a room applies between
+	// writing a compacted state to the store.
+	DefaultCompactEvery = 1000
+	// DefaultCursorTick is how often a room sends the cursors that moved:
+	// at most 20 cursor messages a second reach any client.
+	DefaultCursorTick = 50 * time.Millisecond
+	// inboxSize bounds the requests waiting for a room; a full inbox makes
+	// the sending connection wait, never the room.
+	inboxSize = 1024
+)
+
+// Config tunes a Hub. Zero fields take the defaults above.
+type Config struct {
+	QueueSize    int
+	RetainOps    int
+	CompactEvery int
+	CursorTick   time.Duration
+	Logger       *slog.Logger
+}
+
+func (c *Config) fill() {
+	if c.QueueSize <= 0 {
+		c.QueueSize = DefaultQueueSize
+	}
+	if c.RetainOps <= 0 {
+		c.RetainOps = DefaultRetainOps
+	}
+	if c.CompactEvery <= 0 {
+		c.CompactEvery = DefaultCompactEvery
+	}
+	if c.CursorTick <= 0 {
+		c.CursorTick = DefaultCursorTick
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Errors a Join can return.
+var (
+	ErrClosed = errors.New("hub is closed")
+	// ErrRoomGone: the room stopped (store failure or shutdown) before
+	// the request reached it.
+	ErrRoomGone = errors.New("board is not available")
+)
+
+// Hub holds the live rooms of one process. It is safe for concurrent use.
+type Hub struct {
+	cfg   Config
+	store Store
+
+	mu     sync.Mutex // guards rooms, closed and every room's joining count
+	rooms  map[string]*Room
+	closed bool
+	wg     sync.WaitGroup // one per running room
+
+	nextSession atomic.Uint64
+	sessionSalt string
+}
+
+// New returns a hub that keeps boards in store.
+func New(store Store, cfg Config) *Hub {
+	cfg.fill()
+	var salt [4]byte
+	_, _ = rand.Read(salt[:])
+	return &Hub{cfg: cfg, store: store, rooms: make(map[string]*Room), sessionSalt: hex.EncodeToString(salt[:])}
+}
+
+// JoinRequest is what a connection says when it joins a board.
+type JoinRequest struct {
+	Board    string
+	ClientID string // stable across the client's reconnects
+	Name     string
+	Color    string
+	ReadOnly bool
+	// Resume asks for only what was missed since Epoch/Seq.
+	Resume bool
+	Epoch  string
+	Seq    uint64
+}
+
+// acquire returns the board's room, starting it if nobody is on the board,
+// and counts one request on its way to it. The caller must send exactly one
+// request that the room answers with joined, or call unacquire.
+func (h *Hub) acquire(id string) (*Room, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil, ErrClosed
+	}
+	r := h.rooms[id]
+	if r == nil {
+		r = newRoom(h, id)
+		h.rooms[id] = r
+		h.wg.Add(1)
+		go func() {
+			defer h.wg.Done()
+			r.run()
+		}()
+	}
+	r.joining++
+	return r, nil
+}
+
+func (h *Hub) unacquire(r *Room) {
+	h.mu.Lock()
+	r.joining--
+	h.mu.Unlock()
+}
+
+// Join adds a client to the board's room, loading the board if nobody is on
+// it. The welcome message is already queued on the returned client.
+func (h *Hub) Join(ctx context.Context, req JoinRequest) (*Client, error) {
+	r, err := h.acquire(req.Board)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{
+		session:  "s" + h.sessionSalt + "-" + strconv.FormatUint(h.nextSession.Add(1), 10),
+		clientID: req.ClientID,
+		readOnly: req.ReadOnly,
+		room:     r,
+		out:      make(chan []byte, h.cfg.QueueSize),
+		done:     make(chan struct{}),
+	}
+	c.user = User{ID: c.session, Name: req.Name, Color: req.Color}
+	reply := make(chan error, 1)
+	if err := r.send(ctx, joinReq{c: c, req: req, reply: reply}); err != nil {
+		h.unacquire(r)
+		return nil, err
+	}
+	select {
+	case err := <-reply:
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	case <-r.stopped:
+		return nil, r.stoppedErr()
+	}
+}
+
+// Snapshot is a board's content at a sequence number.
+type Snapshot struct {
+	Board BoardInfo       `json:"board"`
+	Seq   uint64          `json:"seq"`
+	State json.RawMessage `json:"state"`
+}
+
+// Snapshot returns the board's current content, including edits that are
+// durable but not yet compacted.
+func (h *Hub) Snapshot(ctx context.Context, board string) (*Snapshot, error) {
+	r, err := h.acquire(board)
+	if err != nil {
+		return nil, err
+	}
+	reply := make(chan *Snapshot, 1)
+	if err := r.send(ctx, snapshotReq{reply: reply}); err != nil {
+		h.unacquire(r)
+		return nil, err
+	}
+	select {
+	case s, ok := <-reply:
+		if !ok {
+			return nil, r.stoppedErr()
+		}
+		return s, nil
+	case <-r.stopped:
+		return nil, r.stoppedErr()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Rooms reports how many boards are live in this process.
+func (h *Hub) Rooms() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.rooms)
+}
+
+// release removes r from the hub if nobody is joining it; the room then
+// finishes. The decision is taken under h.mu so a concurrent Join either
+// finds the room still registered (and the room sees its join) or starts a
+// new one that loads what this one stored.
+func (h *Hub) release(r *Room) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if r.joining > 0 {
+		return false
+	}
+	if h.rooms[r.id] == r {
+		delete(h.rooms, r.id)
+	}
+	return true
+}
+
+// joined is called by a room when it has taken a request counted by acquire.
+func (h *Hub) joined(r *Room) { h.unacquire(r) }
+
+// Close stops every room: pending batches are committed and acked, states
+// compacted, and every client ended with ReasonShutdown. It returns when all
+// rooms have stopped or ctx ends.
+func (h *Hub) Close(ctx context.Context) error {
+	h.mu.Lock()
+	h.closed = true
+	rooms := make([]*Room, 0, len(h.rooms))
+	for _, r := range h.rooms {
+		rooms = append(rooms, r)
+	}
+	h.mu.Unlock()
+	for _, r := range rooms {
+		r.shutdown()
+	}
+	done := make(chan struct{})
+	go func() {
+		h.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,312 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/coder/websocket"
+	"github.com/labstack/echo/v4"
+
+	"partnerboard/board"
+	"partnerboard/hub"
+)
+
+// inbound is every message a client may send; T says which fields apply.
+type inbound struct {
+	T string `json:"t"`
+	// hello
+	Client string  `json:"client"`
+	Name   string  `json:"name"`
+	Color  string  `json:"color"`
+	Epoch  string  `json:"epoch"`
+	Seq    *uint64 `json:"seq"`
+	// ops
+	Batch string          `json:"batch"`
+	Ops   json.RawMessage `json:"ops"`
+	// cursor
+	X *float64 `json:"x"`
+	Y *float64 `json:"y"`
+	// editing
+	Object *string `json:"object"`
+}
+
+var pongMsg = []byte(`{"t":"pong"}`)
+
+func (s *Server) serveWS(c echo.Context) error {
+	id := c.Param("id")
+	if !validID(id) {
+		return echo.NewHTTPError(http.StatusNotFound, apiError{Code: "not_found", Message: "There is no board at this address."})
+	}
+	select {
+	case <-s.closing:
+		return echo.NewHTTPError(http.StatusServiceUnavailable, apiError{Code: "shutting_down", Message: "The server is restarting. Please try again in a moment."})
+	default:
+	}
+	ip := remoteIP(c.Request())
+	if !s.addrs.acquire(ip, s.cfg.Now()) {
+		return echo.NewHTTPError(http.StatusTooManyRequests, apiError{Code: "too_many_connections", Message: "Too many connections from your network. Please close some tabs and try again."})
+	}
+	defer s.addrs.release(ip)
+
+	conn, err := websocket.Accept(c.Response(), c.Request(), &websocket.AcceptOptions{OriginPatterns: s.cfg.AllowedOrigins})
+	if err != nil {
+		// Accept has already written the refusal (403 for a foreign Origin).
+		return nil
+	}
+	defer conn.CloseNow()
+	conn.SetReadLimit(MaxFrameBytes)
+	s.sockets.Add(1)
+	defer s.sockets.Done()
+
+	ctx, cancel := context.WithCancel(s.base)
+	defer cancel()
+	req, ok := s.readHello(ctx, conn, id)
+	if !ok {
+		return nil
+	}
+	client, err := s.hub.Join(ctx, req)
+	if err != nil {
+		code, reason := joinClose(err)
+		if code == CloseInternal {
+			s.cfg.Logger.Error("join board", "board", id, "err", err)
+		}
+		_ = conn.Close(code, reason)
+		return nil
+	}
+	defer client.Leave()
+
+	// The read loop must not be cancelled by shutdown: the write loop
+	// closes the socket with 1001 once the hub has ended the session,
+	// and that ends the read loop.
+	readCtx, stopRead := context.WithCancel(context.Background())
+	defer stopRead()
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		defer stopRead()
+		s.writeLoop(readCtx, conn, client)
+	}()
+	s.readLoop(readCtx, conn, client, ip)
+	stopRead()
+	<-writerDone
+	return nil
+}
+
+// readHello waits for the first message, which must be a valid hello.
+func (s *Server) readHello(ctx context.Context, conn *websocket.Conn, board string) (hub.JoinRequest, bool) {
+	hctx, cancel := context.WithTimeout(ctx, HelloTimeout)
+	defer cancel()
+	typ, data, err := conn.Read(hctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			_ = conn.Close(CloseGoingAway, "server restarting")
+		} else if hctx.Err() != nil {
+			_ = conn.Close(ClosePolicy, "no hello")
+		}
+		return hub.JoinRequest{}, false
+	}
+	var m inbound
+	if typ != websocket.MessageText || json.Unmarshal(data, &m) != nil || m.T != "hello" {
+		_ = conn.Close(ClosePolicy, "the first message must be hello")
+		return hub.JoinRequest{}, false
+	}
+	name := strings.TrimSpace(m.Name)
+	switch {
+	case !validID(m.Client):
+		_ = conn.Close(ClosePolicy, "hello needs a client id")
+	case name == "" || len(name) > MaxNameBytes || !utf8.ValidString(name) || strings.ContainsRune(name, 0):
+		_ = conn.Close(ClosePolicy, "hello needs a name of 1 to 64 bytes")
+	case m.Color != "" && !validColor(m.Color):
+		_ = conn.Close(ClosePolicy, "hello color must look like #a1b2c3")
+	case len(m.Epoch) > MaxIDBytes:
+		_ = conn.Close(ClosePolicy, "hello epoch is too long")
+	default:
+		req := hub.JoinRequest{Board: board, ClientID: m.Client, Name: name, Color: m.Color, Epoch: m.Epoch}
+		if m.Seq != nil && m.Epoch != "" {
+			req.Resume, req.Seq = true, *m.Seq
+		}
+		return req, true
+	}
+	return hub.JoinRequest{}, false
+}
+
+func validColor(s string) bool {
+	if len(s) != 7 || s[0] != '#' {
+		return false
+	}
+	for i := 1; i < 7; i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// readLoop handles the client's messages until the socket fails or closes.
+// It runs on the connection's own goroutine: decoding and validation of
+// every batch happen here, in parallel across connections, never in a room.
+func (s *Server) readLoop(ctx context.Context, conn *websocket.Conn, client *hub.Client, ip string) {
+	rate := newBucket(s.cfg.MessagesPerSecond, s.cfg.Burst, s.cfg.Now())
+	for {
+		typ, data, err := conn.Read(ctx)
+		if err != nil {
+			return // closed, too big (the library sent 1009), or ended by the write loop
+		}
+		now := s.cfg.Now()
+		if !rate.allow(now) || !s.addrs.allow(ip, now) {
+			_ = conn.Close(ClosePolicy, "too many messages")
+			return
+		}
+		if typ != websocket.MessageText {
+			_ = conn.Close(CloseUnsupported, "send text frames")
+			return
+		}
+		s.handleMessage(ctx, client, data)
+	}
+}
+
+func (s *Server) handleMessage(ctx context.Context, client *hub.Client, data []byte) {
+	if !utf8.Valid(data) {
+		client.Send(hub.EncodeError(hub.ErrorMsg{Code: CodeBadUTF8, Message: "The message is not valid UTF-8 text."}))
+		return
+	}
+	var m inbound
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&m); err != nil || dec.More() {
+		client.Send(hub.EncodeError(hub.ErrorMsg{Code: CodeBadMessage, Message: "The message is not a JSON object of a known shape."}))
+		return
+	}
+	switch m.T {
+	case "ops":
+		if !validID(m.Batch) {
+			client.Send(hub.EncodeError(hub.ErrorMsg{Code: CodeBadMessage, Message: "An ops message needs a batch id of 1 to 64 letters, digits, - or _."}))
+			return
+		}
+		if len(m.Ops) == 0 {
+			client.Send(hub.EncodeError(hub.ErrorMsg{Code: CodeBadMessage, Batch: m.Batch, Message: "An ops message needs ops."}))
+			return
+		}
+		ops, err := board.DecodeOps(m.Ops)
+		if err != nil {
+			client.Send(protocolError(err, m.Batch))
+			return
+		}
+		// Store and fan out our own encoding of what was validated, never
+		// the client's bytes.
+		raw, err := json.Marshal(ops)
+		if err != nil {
+			client.Send(protocolError(err, m.Batch))
+			return
+		}
+		if err := client.Submit(ctx, m.Batch, ops, raw); err != nil && !errors.Is(err, context.Canceled) {
+			s.cfg.Logger.Warn("submit batch", "err", err)
+		}
+	case "cursor":
+		if m.X == nil || m.Y == nil || !inRange(*m.X) || !inRange(*m.Y) {
+			client.Send(hub.EncodeError(hub.ErrorMsg{Code: CodeBadMessage, Message: "A cursor message needs x and y within the board."}))
+			return
+		}
+		client.SetCursor(*m.X, *m.Y)
+	case "editing":
+		if m.Object == nil || (*m.Object != "" && !validID(*m.Object)) {
+			client.Send(hub.EncodeError(hub.ErrorMsg{Code: CodeBadMessage, Message: "An editing message needs an object id, or \"\" when done."}))
+			return
+		}
+		_ = client.SetEditing(ctx, *m.Object)
+	case "ping":
+		client.Send(pongMsg)
+	case "":
+		client.Send(hub.EncodeError(hub.ErrorMsg{Code: CodeBadMessage, Message: "The message has no type (\"t\")."}))
+	default:
+		client.Send(hub.EncodeError(hub.ErrorMsg{Code: CodeUnknownMessage, Message: "Unknown message type " + quote(m.T) + "."}))
+	}
+}
+
+func inRange(v float64) bool {
+	return !math.IsNaN(v) && v >= -board.MaxCoord && v <= board.MaxCoord
+}
+
+// writeLoop writes queued messages, several to a frame separated by
+// newlines, pings the peer, and closes the socket when the hub ends the
+// session.
+func (s *Server) writeLoop(ctx context.Context, conn *websocket.Conn, client *hub.Client) {
+	ping := time.NewTicker(PingInterval)
+	defer ping.Stop()
+	var buf []byte
+	out := client.Out()
+	write := func(first []byte) bool {
+		buf = append(buf[:0], first...)
+		for n := 1; n < MaxMessagesPerFrame && len(buf) < MaxFrameWriteBytes; n++ {
+			select {
+			case m := <-out:
+				buf = append(buf, '\n')
+				buf = append(buf, m...)
+				continue
+			default:
+			}
+			break
+		}
+		wctx, cancel := context.WithTimeout(ctx, WriteTimeout)
+		err := conn.Write(wctx, websocket.MessageText, buf)
+		cancel()
+		if cap(buf) > 4*MaxFrameWriteBytes {
+			buf = nil // don't keep a rare huge snapshot's buffer for the connection's life
+		}
+		return err == nil
+	}
+	for {
+		select {
+		case m := <-out:
+			if !write(m) {
+				return
+			}
+		case <-client.Done():
+			reason := client.Reason()
+			if reason != hub.ReasonSlow {
+				// Deliver the acks the hub queued before it ended the session.
+				for drained := false; !drained; {
+					select {
+					case m := <-out:
+						if !write(m) {
+							return
+						}
+					default:
+						drained = true
+					}
+				}
+			}
+			code, text := closeFor(reason)
+			_ = conn.Close(code, text)
+			return
+		case <-ping.C:
+			pctx, cancel := context.WithTimeout(ctx, PongTimeout)
+			err := conn.Ping(pctx)
+			cancel()
+			if err != nil {
+				return
+			}
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// remoteIP is the peer's address. Behind a proxy every client shares the
+// proxy's address; per-address limits then apply to the proxy, which is
+// why they are generous and configurable.
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
