@@ -121,6 +121,10 @@ func checkSame(t *testing.T, s1, s2 *State) {
 	if !bytes.Equal(b1, b2) {
 		t.Fatalf("canonical JSON differs:\n%s\n%s", b1, b2)
 	}
+	ref, err := json.Marshal(stateJSON{Objects: s1.Objects(), Deleted: s1.deletedIDs()})
+	if err != nil || !bytes.Equal(b1, ref) {
+		t.Fatalf("MarshalJSON differs from encoding/json (%v):\n%s\n%s", err, b1, ref)
+	}
 	var u State
 	if err := u.UnmarshalJSON(b1); err != nil {
 		t.Fatalf("UnmarshalJSON(%s): %v", b1, err)

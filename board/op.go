@@ -63,8 +63,8 @@ func DecodeOps(raw []byte) ([]Op, error) {
 	if firstByte(raw) != '[' {
 		return nil, newError(CodeBadJSON, "", "batch must be a JSON array of ops")
 	}
-	var elems []json.RawMessage
-	if err := json.Unmarshal(raw, &elems); err != nil {
+	elems, ok := elements(raw)
+	if !ok {
 		return nil, newError(CodeBadJSON, "", "batch is not a JSON array of ops")
 	}
 	if err := checkBatchLen(len(elems)); err != nil {
@@ -189,72 +189,6 @@ func checkFieldValue(t OpType, name string, sp fieldSpec, v any) *Error {
 	return checkValue(name, sp, v)
 }
 
-// member is one name/value pair of a JSON object, value still undecoded.
-type member struct {
-	name string
-	raw  json.RawMessage
-}
-
-// members splits a JSON object into its members in document order. It
-// reports ok == false if raw is not an object, and dup names the first
-// repeated member name (encoding/json would silently keep the last one).
-// raw must be well-formed JSON.
-func members(raw []byte) (ms []member, dup string, ok bool) {
-	if firstByte(raw) != '{' {
-		return nil, "", false
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if _, err := dec.Token(); err != nil {
-		return nil, "", false
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, "", false
-		}
-		name, isString := tok.(string)
-		if !isString {
-			return nil, "", false
-		}
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, "", false
-		}
-		for _, m := range ms {
-			if m.name == name && dup == "" {
-				dup = name
-			}
-		}
-		ms = append(ms, member{name: name, raw: v})
-	}
-	return ms, dup, true
-}
-
-// firstByte returns the first non-whitespace byte of raw, or 0.
-func firstByte(raw []byte) byte {
-	for _, c := range raw {
-		switch c {
-		case ' ', '\t', '\n', '\r':
-			continue
-		}
-		return c
-	}
-	return 0
-}
-
-// decodeString decodes raw as a JSON string, reporting ok == false for any
-// other JSON type (null included).
-func decodeString(raw []byte) (string, bool) {
-	if firstByte(raw) != '"' {
-		return "", false
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", false
-	}
-	return s, true
-}
-
 // decodeOp decodes and validates one op object. Errors are not yet tied to
 // the op's index.
 func decodeOp(raw []byte) (Op, *Error) {
@@ -266,7 +200,7 @@ func decodeOp(raw []byte) (Op, *Error) {
 	if dup != "" {
 		return op, newError(CodeBadOp, "", "member %s appears twice", quote(dup))
 	}
-	var typeRaw, idRaw, kindRaw, fieldsRaw json.RawMessage
+	var typeRaw, idRaw, kindRaw, fieldsRaw []byte
 	for _, m := range ms {
 		switch m.name {
 		case "op":
@@ -392,7 +326,11 @@ func decodeValue(name string, sp fieldSpec, raw []byte) (any, *Error) {
 		if c != '-' && (c < '0' || c > '9') {
 			return wrongType()
 		}
-		return decodeNumber(name, raw)
+		f, err := decodeNumber(name, raw)
+		if err != nil {
+			return nil, err
+		}
+		return f, nil
 	case typeString, typeEnum, typeID, typeKey, typeColor:
 		s, ok := decodeString(raw)
 		if !ok {
@@ -408,8 +346,8 @@ func decodeValue(name string, sp fieldSpec, raw []byte) (any, *Error) {
 		}
 		return wrongType()
 	case typeIDs:
-		var elems []json.RawMessage
-		if c != '[' || json.Unmarshal(raw, &elems) != nil {
+		elems, ok := elements(raw)
+		if !ok {
 			return wrongType()
 		}
 		ids := make([]string, len(elems))
@@ -422,8 +360,8 @@ func decodeValue(name string, sp fieldSpec, raw []byte) (any, *Error) {
 		}
 		return ids, nil
 	case typePoints:
-		var elems []json.RawMessage
-		if c != '[' || json.Unmarshal(raw, &elems) != nil {
+		elems, ok := elements(raw)
+		if !ok {
 			return wrongType()
 		}
 		ps := make([]float64, len(elems))
@@ -431,12 +369,12 @@ func decodeValue(name string, sp fieldSpec, raw []byte) (any, *Error) {
 			if b := firstByte(e); b != '-' && (b < '0' || b > '9') {
 				return nil, newError(CodeBadValue, name, "number %d of field %s must be a number", i, quote(name))
 			}
-			v, err := decodeNumber(name, e)
+			f, err := decodeNumber(name, e)
 			if err != nil {
 				err.Msg = "number " + strconv.Itoa(i) + " of " + err.Msg
 				return nil, err
 			}
-			ps[i] = v.(float64)
+			ps[i] = f
 		}
 		return ps, nil
 	}
@@ -447,65 +385,16 @@ func decodeValue(name string, sp fieldSpec, raw []byte) (any, *Error) {
 // CodeOutOfRange (every field's range is far narrower anyway); numbers too
 // small to represent round to zero, as they would in JavaScript. Negative
 // zero becomes zero so that equal values have one canonical encoding.
-func decodeNumber(name string, raw []byte) (any, *Error) {
+func decodeNumber(name string, raw []byte) (float64, *Error) {
 	f, err := strconv.ParseFloat(string(bytes.TrimSpace(raw)), 64)
 	if err != nil {
 		var ne *strconv.NumError
 		if !errors.As(err, &ne) || ne.Err != strconv.ErrRange {
-			return nil, newError(CodeBadValue, name, "field %s must be a number", quote(name))
+			return 0, newError(CodeBadValue, name, "field %s must be a number", quote(name))
 		}
 		if math.IsInf(f, 0) {
-			return nil, newError(CodeOutOfRange, name, "field %s is too large", quote(name))
+			return 0, newError(CodeOutOfRange, name, "field %s is too large", quote(name))
 		}
 	}
 	return f + 0, nil
-}
-
-// loneSurrogate reports whether the JSON text raw holds a \u escape of a
-// UTF-16 surrogate that is not part of a high-low pair. encoding/json decodes
-// such an escape to U+FFFD without complaint, while JavaScript keeps the lone
-// surrogate, so the two sides would disagree on the value; rejecting it keeps
-// them in step. raw must be well-formed JSON, in which a backslash can only
-// start an escape inside a string.
-func loneSurrogate(raw []byte) bool {
-	for i := 0; i < len(raw); i++ {
-		if raw[i] != '\\' {
-			continue
-		}
-		if i+1 >= len(raw) || raw[i+1] != 'u' {
-			i++ // skip the escaped character, which may itself be a backslash
-			continue
-		}
-		r := hex4(raw, i+2)
-		switch {
-		case r >= 0xD800 && r <= 0xDBFF:
-			if i+11 < len(raw) && raw[i+6] == '\\' && raw[i+7] == 'u' {
-				if lo := hex4(raw, i+8); lo >= 0xDC00 && lo <= 0xDFFF {
-					i += 11
-					continue
-				}
-			}
-			return true
-		case r >= 0xDC00 && r <= 0xDFFF:
-			return true
-		}
-		i += 5
-	}
-	return false
-}
-
-// hex4 returns the value of the four hex digits at raw[i:], or -1.
-func hex4(raw []byte, i int) int {
-	if i+4 > len(raw) {
-		return -1
-	}
-	v := 0
-	for _, c := range raw[i : i+4] {
-		d := digitHex(c)
-		if d < 0 {
-			return -1
-		}
-		v = v<<4 | d
-	}
-	return v
 }

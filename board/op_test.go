@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -54,6 +56,37 @@ func idList(n int) string {
 		ids[i] = fmt.Sprintf(`"c%d"`, i)
 	}
 	return "[" + strings.Join(ids, ",") + "]"
+}
+
+// manyMembers returns `{"m0":1,"m1":1,...` without the closing brace.
+func manyMembers(n int) string {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `"m%d":1`, i)
+	}
+	return b.String()
+}
+
+// everyField returns a fields object, without the closing brace, that sets
+// every known field name once to a valid value.
+func everyField() string {
+	var parts []string
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		sp := fields[name]
+		v := map[fieldType]string{
+			typeNumber: fmt.Sprint(sp.min), typeString: `"a"`, typeBool: "true", typeID: `"a"`,
+			typeIDs: `["a"]`, typeKey: `"V"`, typeColor: `""`, typePoints: `[]`,
+		}[sp.typ]
+		if sp.typ == typeEnum {
+			v = jsonString(sp.enum[0])
+		}
+		parts = append(parts, jsonString(name)+":"+v)
+	}
+	return "{" + strings.Join(parts, ",")
 }
 
 func deletes(n int) string {
@@ -106,6 +139,9 @@ func TestDecodeOpsRejects(t *testing.T) {
 		{"fields not an object", batchOf(upd(`[1]`)), CodeBadOp, 0, ""},
 		{"fields null on create", batchOf(note(`null`)), CodeBadOp, 0, ""},
 		{"repeated field", batchOf(upd(`{"x":1,"x":2}`)), CodeBadOp, 0, "x"},
+		{"repeated field after many", batchOf(upd(`{"x":1,"y":1,"w":1,"h":1,"z":"V","color":"","parent":"","text":"","label":"","x":2}`)), CodeBadOp, 0, "x"},
+		{"repeated field after every field", batchOf(upd(everyField() + `,"x":2}`)), CodeBadOp, 0, "x"},
+		{"many unknown fields", batchOf(upd(manyMembers(100000) + "}")), CodeUnknownField, 0, "m0"},
 
 		// Op type, kind, id.
 		{"unknown op", `[{"op":"move","id":"a"}]`, CodeUnknownOp, 0, ""},
@@ -212,6 +248,8 @@ func TestDecodeOpsAccepts(t *testing.T) {
 	}{
 		{"max ops", deletes(MaxOpsPerBatch)},
 		{"whitespace around", " \n[ " + note(`{}`) + " ]\t"},
+		{"whitespace everywhere", "[ { \"op\" : \"update\" ,\n\"id\":\"b\", \"fields\" : { \"links\" : [ \"a\" , \"b\" ] , \"points\" : [ 1 , 2.5e0 ] , \"text\" : \"a\\\"]}b\" } } , {\"op\":\"delete\",\"id\":\"a\"} ]"},
+		{"escaped member names", `[{"\u006fp":"update","id":"b","fields":{"\u0078":1}}]`},
 		{"create without fields", `[{"op":"create","id":"a","kind":"frame"}]`},
 		{"id at max", `[{"op":"delete","id":"` + id64 + `"}]`},
 		{"id charset", `[{"op":"delete","id":"AZaz09_-"}]`},
@@ -231,6 +269,7 @@ func TestDecodeOpsAccepts(t *testing.T) {
 		{"fontSize bounds", batchOf(upd(`{"fontSize":4}`), upd(`{"fontSize":400}`))},
 		{"width bounds", batchOf(upd(`{"width":0.5}`), upd(`{"width":100}`))},
 		{"null removes", batchOf(upd(`{"text":null,"x":null}`))},
+		{"every field once", batchOf(upd(everyField() + "}"))},
 		{"none ids", batchOf(upd(`{"parent":"","from":"","to":""}`))},
 		{"empty color", batchOf(upd(`{"color":""}`))},
 		{"surrogate pair", batchOf(upd(`{"text":"\ud83d\ude00"}`))},
@@ -416,5 +455,29 @@ func TestOpsJSONRoundTrip(t *testing.T) {
 	}
 	if want := ops; !reflect.DeepEqual(got, want) {
 		t.Errorf("round trip =\n%#v\nwant\n%#v", got, want)
+	}
+}
+
+func TestDecodeOpsSyntaxVariants(t *testing.T) {
+	t.Parallel()
+	// The same batch spelled differently must decode identically.
+	want := []Op{
+		{Type: OpUpdate, ID: "b", Fields: map[string]any{"links": []string{"a", "b"}, "points": []float64{1, 2.5}, "text": `a"]}b`}},
+		{Type: OpDelete, ID: "a"},
+	}
+	tests := []string{
+		`[{"op":"update","id":"b","fields":{"links":["a","b"],"points":[1,2.5],"text":"a\"]}b"}},{"op":"delete","id":"a"}]`,
+		"[ { \"op\" : \"update\" ,\n\"id\":\"b\", \"fields\" : { \"links\" : [ \"a\" , \"b\" ] , \"points\" : [ 1 , 2.5e0 ] , \"text\" : \"a\\\"]}b\" } } ,\r\n\t{\"op\":\"delete\",\"id\":\"a\"} ]",
+		`[{"\u006fp":"upd\u0061te","i\u0064":"\u0062","fields":{"\u006cinks":["\u0061","b"],"points":[10e-1,0.25E1],"text":"a\u0022]}b"}},{"id":"a","op":"delete"}]`,
+	}
+	for i, raw := range tests {
+		got, err := DecodeOps([]byte(raw))
+		if err != nil {
+			t.Errorf("case %d: %v", i, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("case %d: DecodeOps = %#v, want %#v", i, got, want)
+		}
 	}
 }

@@ -143,6 +143,15 @@ var allowed = func() map[Kind]map[string]bool {
 	return m
 }()
 
+// sortedFields maps each kind to FieldsOf(kind), computed once.
+var sortedFields = func() map[Kind][]string {
+	m := make(map[Kind][]string, len(allowed))
+	for k := range allowed {
+		m[k] = FieldsOf(k)
+	}
+	return m
+}()
+
 // Kinds returns every kind, sorted, so that documentation and tests can
 // enumerate them in a stable order.
 func Kinds() []Kind {
@@ -244,52 +253,55 @@ func quote(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"`
 }
 
+// fq names field name in a message. It is only called once a value has
+// failed, so valid values cost no string building.
+func fq(name string) string { return "field " + quote(name) }
+
 // checkValue validates a non-nil in-memory value v for field name with spec
 // sp. v must already be one of the normalised types (string, float64, bool,
 // []string, []float64); anything else is CodeBadValue. It returns nil when v is
 // acceptable. It is shared by ValidateOps, DecodeOps, Apply and
 // State.UnmarshalJSON so the four can never disagree.
 func checkValue(name string, sp fieldSpec, v any) *Error {
-	f := "field " + quote(name)
 	switch sp.typ {
 	case typeNumber:
 		n, ok := v.(float64)
 		if !ok {
-			return newError(CodeBadValue, name, "%s must be a number", f)
+			return newError(CodeBadValue, name, "%s must be a number", fq(name))
 		}
 		if math.IsNaN(n) || math.IsInf(n, 0) {
-			return newError(CodeOutOfRange, name, "%s must be a finite number", f)
+			return newError(CodeOutOfRange, name, "%s must be a finite number", fq(name))
 		}
 		if n < sp.min || n > sp.max {
-			return newError(CodeOutOfRange, name, "%s must be between %g and %g", f, sp.min, sp.max)
+			return newError(CodeOutOfRange, name, "%s must be between %g and %g", fq(name), sp.min, sp.max)
 		}
 	case typeString:
 		s, ok := v.(string)
 		if !ok {
-			return newError(CodeBadValue, name, "%s must be a string", f)
+			return newError(CodeBadValue, name, "%s must be a string", fq(name))
 		}
 		if !utf8.ValidString(s) {
-			return newError(CodeBadUTF8, name, "%s is not valid UTF-8", f)
+			return newError(CodeBadUTF8, name, "%s is not valid UTF-8", fq(name))
 		}
 		if strings.IndexByte(s, 0) >= 0 {
-			return newError(CodeBadValue, name, "%s must not contain NUL bytes", f)
+			return newError(CodeBadValue, name, "%s must not contain NUL bytes", fq(name))
 		}
 		if len(s) > sp.maxBytes {
-			return newError(CodeTooLong, name, "%s is longer than %d bytes", f, sp.maxBytes)
+			return newError(CodeTooLong, name, "%s is longer than %d bytes", fq(name), sp.maxBytes)
 		}
 	case typeEnum:
 		s, ok := v.(string)
 		if !ok || !slices.Contains(sp.enum, s) {
-			return newError(CodeBadValue, name, "%s must be one of %s", f, strings.Join(sp.enum, ", "))
+			return newError(CodeBadValue, name, "%s must be one of %s", fq(name), strings.Join(sp.enum, ", "))
 		}
 	case typeBool:
 		if _, ok := v.(bool); !ok {
-			return newError(CodeBadValue, name, "%s must be true or false", f)
+			return newError(CodeBadValue, name, "%s must be true or false", fq(name))
 		}
 	case typeID:
 		s, ok := v.(string)
 		if !ok {
-			return newError(CodeBadValue, name, "%s must be a string id", f)
+			return newError(CodeBadValue, name, "%s must be a string id", fq(name))
 		}
 		if s == "" {
 			return nil // "" means "none"
@@ -298,10 +310,10 @@ func checkValue(name string, sp fieldSpec, v any) *Error {
 	case typeIDs:
 		ids, ok := v.([]string)
 		if !ok {
-			return newError(CodeBadValue, name, "%s must be a list of ids", f)
+			return newError(CodeBadValue, name, "%s must be a list of ids", fq(name))
 		}
 		if len(ids) > MaxListLen {
-			return newError(CodeTooLong, name, "%s has more than %d entries", f, MaxListLen)
+			return newError(CodeTooLong, name, "%s has more than %d entries", fq(name), MaxListLen)
 		}
 		for i, id := range ids {
 			if err := checkID(name, id); err != nil {
@@ -311,43 +323,43 @@ func checkValue(name string, sp fieldSpec, v any) *Error {
 			// Lists are short (MaxListLen), so a quadratic scan is cheaper
 			// than building a set.
 			if slices.Contains(ids[:i], id) {
-				return newError(CodeBadValue, name, "%s lists %s twice", f, quote(id))
+				return newError(CodeBadValue, name, "%s lists %s twice", fq(name), quote(id))
 			}
 		}
 	case typeKey:
 		k, ok := v.(string)
 		if !ok {
-			return newError(CodeBadValue, name, "%s must be a key string", f)
+			return newError(CodeBadValue, name, "%s must be a key string", fq(name))
 		}
 		if len(k) > MaxKeyBytes {
-			return newError(CodeTooLong, name, "%s is longer than %d bytes", f, MaxKeyBytes)
+			return newError(CodeTooLong, name, "%s is longer than %d bytes", fq(name), MaxKeyBytes)
 		}
 		if !ValidKey(k) {
-			return newError(CodeBadValue, name, "%s is not a valid key (digits 0-9A-Za-z, not ending in 0)", f)
+			return newError(CodeBadValue, name, "%s is not a valid key (digits 0-9A-Za-z, not ending in 0)", fq(name))
 		}
 	case typeColor:
 		c, ok := v.(string)
 		if !ok || !validColor(c) {
-			return newError(CodeBadValue, name, `%s must be "" or #rrggbb`, f)
+			return newError(CodeBadValue, name, `%s must be "" or #rrggbb`, fq(name))
 		}
 	case typePoints:
 		ps, ok := v.([]float64)
 		if !ok {
-			return newError(CodeBadValue, name, "%s must be a list of numbers", f)
+			return newError(CodeBadValue, name, "%s must be a list of numbers", fq(name))
 		}
 		if len(ps) > 2*MaxPoints {
-			return newError(CodeTooLong, name, "%s has more than %d points", f, MaxPoints)
+			return newError(CodeTooLong, name, "%s has more than %d points", fq(name), MaxPoints)
 		}
 		if len(ps)%2 != 0 {
-			return newError(CodeBadValue, name, "%s must hold x, y pairs (an even count of numbers)", f)
+			return newError(CodeBadValue, name, "%s must hold x, y pairs (an even count of numbers)", fq(name))
 		}
 		for i, p := range ps {
 			if math.IsNaN(p) || p < -MaxCoord || p > MaxCoord {
-				return newError(CodeOutOfRange, name, "number %d of %s must be between %g and %g", i, f, -MaxCoord, float64(MaxCoord))
+				return newError(CodeOutOfRange, name, "number %d of %s must be between %g and %g", i, fq(name), -MaxCoord, float64(MaxCoord))
 			}
 		}
 	default:
-		return newError(CodeUnknownField, name, "%s has no type", f)
+		return newError(CodeUnknownField, name, "%s has no type", fq(name))
 	}
 	return nil
 }

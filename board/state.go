@@ -401,12 +401,6 @@ func valueEqual(a, b any) bool {
 	return false
 }
 
-// stateJSON is the canonical JSON shape of a State.
-type stateJSON struct {
-	Objects []*Object `json:"objects"`
-	Deleted []string  `json:"deleted"`
-}
-
 // MarshalJSON encodes s canonically as
 // {"objects":[...sorted by id],"deleted":[...sorted ids]}, each object as
 // {"id","kind","fields"} with the field names sorted. Equal states encode
@@ -415,9 +409,12 @@ type stateJSON struct {
 // bytes equal those of json.Marshal(s).
 func (s *State) MarshalJSON() ([]byte, error) {
 	if s == nil {
-		return json.Marshal(stateJSON{Objects: []*Object{}, Deleted: []string{}})
+		return appendState(nil, nil, nil), nil
 	}
-	return json.Marshal(stateJSON{Objects: s.Objects(), Deleted: s.deletedIDs()})
+	// Objects typically encode to 100-200 bytes; guessing high avoids
+	// copying a large buffer as it grows.
+	b := make([]byte, 0, 64+160*len(s.objects)+16*len(s.deleted))
+	return appendState(b, s.Objects(), s.deletedIDs()), nil
 }
 
 // UnmarshalJSON decodes a State encoded by MarshalJSON. The input is treated
@@ -455,10 +452,10 @@ func decodeState(b []byte) (*State, *Error) {
 	if dup != "" {
 		return nil, newError(CodeBadJSON, "", "state member %s appears twice", quote(dup))
 	}
-	var objsRaw, delRaw []json.RawMessage
+	var objsRaw, delRaw [][]byte
 	var haveObjs, haveDel bool
 	for _, m := range ms {
-		var dst *[]json.RawMessage
+		var dst *[][]byte
 		switch m.name {
 		case "objects":
 			dst, haveObjs = &objsRaw, true
@@ -467,7 +464,8 @@ func decodeState(b []byte) (*State, *Error) {
 		default:
 			return nil, newError(CodeBadJSON, "", "state member %s is unknown (want objects, deleted)", quote(m.name))
 		}
-		if firstByte(m.raw) != '[' || json.Unmarshal(m.raw, dst) != nil {
+		var isArray bool
+		if *dst, isArray = elements(m.raw); !isArray {
 			return nil, newError(CodeBadJSON, "", "state member %s must be an array", quote(m.name))
 		}
 	}
@@ -532,7 +530,7 @@ func decodeObject(raw []byte) (*Object, *Error) {
 	if dup != "" {
 		return nil, newError(CodeBadJSON, "", "member %s appears twice", quote(dup))
 	}
-	var idRaw, kindRaw, fieldsRaw json.RawMessage
+	var idRaw, kindRaw, fieldsRaw []byte
 	for _, m := range ms {
 		switch m.name {
 		case "id":

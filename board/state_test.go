@@ -450,6 +450,50 @@ func TestStateJSON(t *testing.T) {
 	checkRefs(t, &u)
 }
 
+func TestMarshalMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
+	texts := []string{
+		"", "plain", `quote " and backslash \\`, "<b>&amp;</b>", "tab\tnew\nline\r", "\x01\x1f\x7f",
+		"caf\u00e9 \U0001F600", "line\u2028para\u2029", "\u2027\u202a", "\ufffd", "\b\f",
+	}
+	numbers := []float64{0, 1, -1, 0.1, 1.5e-6, 1e-6, 9.99e-7, 1e-7, -3e-9, 123456.789, 999999.999999, 1e6, -1e6, 5e-324, 1.0 / 3}
+	var ops []Op
+	for i, text := range texts {
+		ops = append(ops, create(fmt.Sprintf("t%02d", i), KindNote, f("text", text)))
+	}
+	for i, n := range numbers {
+		ops = append(ops, create(fmt.Sprintf("n%02d", i), KindStroke, f("x", n, "points", []float64{n, -n})))
+	}
+	ops = append(ops, create("i", KindItem, f("links", []string{"a", "B_-9"}, "partners", []string{}, "jointly", true)))
+	ops = append(ops, del("gone1"), del("Gone2"))
+	if err := ValidateOps(ops); err != nil {
+		t.Fatalf("test ops are invalid: %v", err)
+	}
+	s := NewState()
+	s.Apply(ops)
+	if got, want := s.Len(), len(texts)+len(numbers)+1; got != want {
+		t.Fatalf("Len = %d, want %d", got, want)
+	}
+	got, err := s.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := json.Marshal(stateJSON{Objects: s.Objects(), Deleted: s.deletedIDs()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("MarshalJSON differs from encoding/json:\n got %s\nwant %s", got, want)
+	}
+	var u State
+	if err := u.UnmarshalJSON(got); err != nil {
+		t.Fatalf("UnmarshalJSON: %v", err)
+	}
+	if !u.Equal(s) {
+		t.Error("round trip is not Equal")
+	}
+}
+
 func TestStateUnmarshalRejects(t *testing.T) {
 	t.Parallel()
 	obj := func(id, kind, fields string) string {
@@ -547,6 +591,13 @@ func TestSchema(t *testing.T) {
 	if got := FieldsOf("blob"); got != nil {
 		t.Errorf("FieldsOf(unknown) = %v, want nil", got)
 	}
+}
+
+// stateJSON is the canonical JSON shape of a State, for encoding with
+// encoding/json as an independent check of MarshalJSON.
+type stateJSON struct {
+	Objects []*Object `json:"objects"`
+	Deleted []string  `json:"deleted"`
 }
 
 // refModel is a deliberately naive second implementation of the Apply rules,

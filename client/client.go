@@ -235,16 +235,8 @@ func (c *Client) readLoop(conn *websocket.Conn, done chan struct{}) {
 	defer func() {
 		c.mu.Lock()
 		c.closeErr = err
-		pending := c.pending
 		c.mu.Unlock()
-		close(done)
-		// Wake waiters; their batches stay pending for Reconnect.
-		for _, p := range pending {
-			select {
-			case p.done <- Result{Err: ErrDisconnected}:
-			default:
-			}
-		}
+		close(done) // wakes Send; pending batches stay for Reconnect
 	}()
 	for {
 		var data []byte
@@ -452,16 +444,30 @@ func (c *Client) confirmErr(batch string, e *ErrorMsg) error {
 
 // Send sends ops as one batch and waits for the server to confirm it. It
 // returns the batch's seq, the server's *ErrorMsg, or ErrDisconnected if
-// the connection dropped first (the batch then stays pending).
+// the connection dropped first (the batch then stays pending, and the
+// channel of SendAsync would still receive its final result).
 func (c *Client) Send(ctx context.Context, ops []board.Op) (uint64, error) {
+	conn := c.Done()
 	ch, err := c.SendAsync(ctx, ops)
 	if err != nil {
 		return 0, err
 	}
-	return Wait(ctx, ch)
+	select {
+	case r := <-ch:
+		return r.Seq, r.Err
+	case <-conn:
+		select {
+		case r := <-ch: // confirmed just before the drop
+			return r.Seq, r.Err
+		default:
+			return 0, ErrDisconnected
+		}
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
 }
 
-// Wait waits for the result of SendAsync.
+// Wait waits for the final result of SendAsync: it survives reconnects.
 func Wait(ctx context.Context, ch <-chan Result) (uint64, error) {
 	select {
 	case r := <-ch:
@@ -472,7 +478,7 @@ func Wait(ctx context.Context, ch <-chan Result) (uint64, error) {
 }
 
 // SendAsync sends ops as one batch and returns at once; the channel
-// receives its result.
+// receives its final result once, however many reconnects that takes.
 func (c *Client) SendAsync(ctx context.Context, ops []board.Op) (<-chan Result, error) {
 	raw, err := json.Marshal(ops)
 	if err != nil {
@@ -488,10 +494,8 @@ func (c *Client) sendRaw(ctx context.Context, ops []board.Op, raw json.RawMessag
 	c.pending = append(c.pending, p)
 	conn := c.conn
 	c.mu.Unlock()
-	if err := c.writeBatch(ctx, conn, p); err != nil {
-		// It stays pending: Reconnect sends it again.
-		p.done <- Result{Err: ErrDisconnected}
-	}
+	// A failed write leaves the batch pending: Reconnect sends it again.
+	_ = c.writeBatch(ctx, conn, p)
 	return p.done, nil
 }
 

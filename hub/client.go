@@ -32,7 +32,7 @@ type Client struct {
 	readOnly bool
 	room     *Room
 
-	out chan []byte
+	out *outQueue
 
 	closeOnce sync.Once
 	done      chan struct{}
@@ -47,12 +47,17 @@ type Client struct {
 // Session is the id the hub gave this connection; others see it in presence.
 func (c *Client) Session() string { return c.session }
 
-// Out carries encoded messages for the socket, in order. A message may be
-// shared with other clients: never modify it.
-func (c *Client) Out() <-chan []byte { return c.out }
+// Ready has a value whenever messages wait to be taken with Take.
+func (c *Client) Ready() <-chan struct{} { return c.out.ready }
+
+// Take returns every message waiting for the socket, in order, reusing
+// buf's array for the queue (pass back the slice Take returned last time,
+// once its messages are written). A message may be shared with other
+// clients: never modify it.
+func (c *Client) Take(buf [][]byte) [][]byte { return c.out.take(buf) }
 
 // Done is closed when the hub ends the session; Reason then says why. Any
-// messages still in Out should be written before closing the socket.
+// messages still waiting should be written before closing the socket.
 func (c *Client) Done() <-chan struct{} { return c.done }
 
 // Reason is valid once Done is closed.
@@ -80,13 +85,11 @@ func (c *Client) enqueue(msg []byte) bool {
 		return false
 	default:
 	}
-	select {
-	case c.out <- msg:
+	if c.out.push(msg) {
 		return true
-	default:
-		c.end(ReasonSlow)
-		return false
 	}
+	c.end(ReasonSlow)
+	return false
 }
 
 // Send queues a message built by the server (an error, a pong) behind what

@@ -15,9 +15,11 @@ import (
 
 // Defaults for Config; each is documented in docs/protocol.md.
 const (
-	// DefaultQueueSize is how many messages may wait for one slow socket
-	// before the client is disconnected.
-	DefaultQueueSize = 1024
+	// DefaultQueueSize is how many messages may wait for one socket before
+	// the client is disconnected as too slow; DefaultQueueBytes how many
+	// bytes. A welcome with a full board of 20,000 objects fits.
+	DefaultQueueSize  = 4096
+	DefaultQueueBytes = 32 << 20
 	// DefaultRetainOps is how many recent entries a room keeps for
 	// recovery and retry detection; an older resume gets a snapshot.
 	DefaultRetainOps = 1000
@@ -30,11 +32,15 @@ const (
 	// inboxSize bounds the requests waiting for a room; a full inbox makes
 	// the sending connection wait, never the room.
 	inboxSize = 1024
+	// turnSize bounds the requests a room takes in one turn of its loop,
+	// and so the burst one turn can queue for a client.
+	turnSize = 256
 )
 
 // Config tunes a Hub. Zero fields take the defaults above.
 type Config struct {
 	QueueSize    int
+	QueueBytes   int
 	RetainOps    int
 	CompactEvery int
 	CursorTick   time.Duration
@@ -44,6 +50,9 @@ type Config struct {
 func (c *Config) fill() {
 	if c.QueueSize <= 0 {
 		c.QueueSize = DefaultQueueSize
+	}
+	if c.QueueBytes <= 0 {
+		c.QueueBytes = DefaultQueueBytes
 	}
 	if c.RetainOps <= 0 {
 		c.RetainOps = DefaultRetainOps
@@ -143,7 +152,7 @@ func (h *Hub) Join(ctx context.Context, req JoinRequest) (*Client, error) {
 		clientID: req.ClientID,
 		readOnly: req.ReadOnly,
 		room:     r,
-		out:      make(chan []byte, h.cfg.QueueSize),
+		out:      newOutQueue(h.cfg.QueueSize, h.cfg.QueueBytes),
 		done:     make(chan struct{}),
 	}
 	c.user = User{ID: c.session, Name: req.Name, Color: req.Color}

@@ -132,7 +132,7 @@ func (r *Room) run() {
 			// Take whatever else is waiting, so one store append and one
 			// turn of the loop serve many batches.
 		drain:
-			for range inboxSize {
+			for range turnSize {
 				select {
 				case m := <-r.inbox:
 					r.handle(m)
@@ -522,6 +522,7 @@ func (r *Room) broadcast(msg []byte, except *Client) {
 func (r *Room) drop(ended []*Client) {
 	for _, c := range ended {
 		delete(r.clients, c)
+		r.hub.cfg.Logger.Warn("client too slow: its queue is full", "board", r.id, "session", c.session)
 	}
 	for _, c := range ended {
 		r.broadcast(encode(leaveMsg{T: "leave", ID: c.session}), nil)

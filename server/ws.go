@@ -241,48 +241,44 @@ func inRange(v float64) bool {
 func (s *Server) writeLoop(ctx context.Context, conn *websocket.Conn, client *hub.Client) {
 	ping := time.NewTicker(PingInterval)
 	defer ping.Stop()
-	var buf []byte
-	out := client.Out()
-	write := func(first []byte) bool {
-		buf = append(buf[:0], first...)
-		for n := 1; n < MaxMessagesPerFrame && len(buf) < MaxFrameWriteBytes; n++ {
-			select {
-			case m := <-out:
-				buf = append(buf, '\n')
-				buf = append(buf, m...)
-				continue
-			default:
+	var frame []byte
+	var msgs [][]byte
+	// flush writes everything queued; false means the socket failed.
+	flush := func() bool {
+		msgs = client.Take(msgs)
+		for len(msgs) > 0 {
+			frame = append(frame[:0], msgs[0]...)
+			n := 1
+			for n < len(msgs) && n < MaxMessagesPerFrame && len(frame)+len(msgs[n]) < MaxFrameWriteBytes {
+				frame = append(frame, '\n')
+				frame = append(frame, msgs[n]...)
+				n++
 			}
-			break
+			msgs = msgs[n:]
+			wctx, cancel := context.WithTimeout(ctx, WriteTimeout)
+			err := conn.Write(wctx, websocket.MessageText, frame)
+			cancel()
+			if err != nil {
+				return false
+			}
 		}
-		wctx, cancel := context.WithTimeout(ctx, WriteTimeout)
-		err := conn.Write(wctx, websocket.MessageText, buf)
-		cancel()
-		if cap(buf) > 4*MaxFrameWriteBytes {
-			buf = nil // don't keep a rare huge snapshot's buffer for the connection's life
+		if cap(frame) > 4*MaxFrameWriteBytes {
+			frame = nil // don't keep a rare huge snapshot's buffer for the connection's life
 		}
-		return err == nil
+		return true
 	}
 	for {
 		select {
-		case m := <-out:
-			if !write(m) {
+		case <-client.Ready():
+			if !flush() {
 				return
 			}
 		case <-client.Done():
 			reason := client.Reason()
-			if reason != hub.ReasonSlow {
-				// Deliver the acks the hub queued before it ended the session.
-				for drained := false; !drained; {
-					select {
-					case m := <-out:
-						if !write(m) {
-							return
-						}
-					default:
-						drained = true
-					}
-				}
+			// Deliver the acks the hub queued before it ended the session,
+			// unless the client is too slow to take them.
+			if reason != hub.ReasonSlow && !flush() {
+				return
 			}
 			code, text := closeFor(reason)
 			_ = conn.Close(code, text)

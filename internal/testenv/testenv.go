@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,7 +61,12 @@ func Start(tb testing.TB, opts Options) *Env {
 	srv := server.New(h, st, opts.Server)
 	ts := httptest.NewServer(srv.Handler())
 	e := &Env{URL: ts.URL, Hub: h, Store: st, Server: srv, HTTP: ts, logs: logs, Dir: dir}
-	tb.Cleanup(func() { e.Stop(tb) })
+	tb.Cleanup(func() {
+		e.Stop(tb)
+		if tb.Failed() {
+			tb.Logf("server log:\n%s", lastLines(e.Logs(), 60))
+		}
+	})
 	return e
 }
 
@@ -184,4 +190,12 @@ func StateJSON(tb testing.TB, s *board.State) string {
 		tb.Fatalf("encode state: %v", err)
 	}
 	return string(b)
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }
