@@ -28,7 +28,7 @@ test-go:
 
 # A short run of each fuzz target on top of its seed corpus.
 fuzz:
-	$(GO) test ./board -run '^$$' -fuzz '^FuzzDecodeApply$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./board -run '^$$' -fuzz '^FuzzDecodeApply$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -197,7 +198,9 @@ func (r *Room) load() error {
 // the store.
 func (r *Room) stop(err error) {
 	r.failErr = err
-	r.hub.cfg.Logger.Error("board stopped", "board", r.id, "err", err)
+	if !errors.Is(err, ErrNotFound) {
+		r.hub.cfg.Logger.Error("board stopped", "board", r.id, "err", err)
+	}
 	r.hub.mu.Lock()
 	if r.hub.rooms[r.id] == r {
 		delete(r.hub.rooms, r.id)
