@@ -80,6 +80,7 @@ var (
 type Hub struct {
 	cfg   Config
 	store Store
+	bus   Bus
 
 	mu     sync.Mutex // guards rooms, closed and every room's joining count
 	rooms  map[string]*Room
@@ -90,12 +91,13 @@ type Hub struct {
 	sessionSalt string
 }
 
-// New returns a hub that keeps boards in store.
-func New(store Store, cfg Config) *Hub {
+// New returns a hub that loads and compacts boards in store and orders
+// their batches through bus.
+func New(store Store, bus Bus, cfg Config) *Hub {
 	cfg.fill()
 	var salt [4]byte
 	_, _ = rand.Read(salt[:])
-	return &Hub{cfg: cfg, store: store, rooms: make(map[string]*Room), sessionSalt: hex.EncodeToString(salt[:])}
+	return &Hub{cfg: cfg, store: store, bus: bus, rooms: make(map[string]*Room), sessionSalt: hex.EncodeToString(salt[:])}
 }
 
 // JoinRequest is what a connection says when it joins a board.

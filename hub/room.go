@@ -36,18 +36,24 @@ type (
 // batchKey identifies a batch across retries and reconnects.
 type batchKey struct{ client, batch string }
 
-// pending is a sequenced batch waiting for the store.
+// pending is a batch of a client of this room, published and waiting to
+// come back from the bus with its seq.
 type pending struct {
-	e      Entry
 	sender *Client
 	// also are clients that re-sent the same batch while it was pending;
 	// they get an ack too.
-	also []*Client
+	also    []*Client
+	creates int
+	dup     bool // the bus already had it: ack as a repeat
 }
 
-type commitResult struct {
-	upTo uint64
-	err  error
+// busEvent is something the bus reported: delivered entries, or the
+// outcome of one Publish call.
+type busEvent struct {
+	entries []Entry
+	keys    []batchKey // with res: the published batches, in order
+	res     []Published
+	err     error
 }
 
 // Room is one live board. Everything below the "owned by run" line is
@@ -64,35 +70,38 @@ type Room struct {
 
 	joining int // joins on their way to the inbox; guarded by hub.mu
 
-	commitMu   sync.Mutex
-	commits    []commitResult
-	commitWake chan struct{}
+	// The bus reports from its own goroutines into events and wakes the
+	// room; it never waits for the room.
+	eventMu sync.Mutex
+	events  []busEvent
+	wake    chan struct{}
 
 	// owned by run
 	info         BoardInfo
+	blog         BoardLog
 	state        *board.State
-	seq          uint64     // last applied seq: durable, acked, fanned out
-	next         uint64     // last assigned seq
-	inflight     []*pending // assigned, not yet durable, ascending
-	toAppend     []Entry    // assigned in this turn, not yet handed to the store
-	log          []Entry    // the retained tail of the log, ascending
+	seq          uint64 // last applied seq: durable, acked, fanned out
+	pending      map[batchKey]*pending
+	toPublish    []Entry // taken in this turn, not yet handed to the bus
+	log          []Entry // the retained tail of the log, ascending
 	seen         map[batchKey]uint64
 	clients      map[*Client]struct{}
 	sinceCompact int
 	snapshot     []byte // state encoded at seq; nil when stale
-	newCreates   int    // creates in flight, to keep boards under MaxObjects
+	newCreates   int    // creates of pending batches, to keep boards under MaxObjects
 }
 
 func newRoom(h *Hub, id string) *Room {
 	return &Room{
-		id:         id,
-		hub:        h,
-		inbox:      make(chan any, inboxSize),
-		stopped:    make(chan struct{}),
-		quit:       make(chan struct{}),
-		commitWake: make(chan struct{}, 1),
-		seen:       make(map[batchKey]uint64),
-		clients:    make(map[*Client]struct{}),
+		id:      id,
+		hub:     h,
+		inbox:   make(chan any, inboxSize),
+		stopped: make(chan struct{}),
+		quit:    make(chan struct{}),
+		wake:    make(chan struct{}, 1),
+		pending: make(map[batchKey]*pending),
+		seen:    make(map[batchKey]uint64),
+		clients: make(map[*Client]struct{}),
 	}
 }
 
@@ -141,9 +150,9 @@ func (r *Room) run() {
 					break drain
 				}
 			}
-			r.flushAppends()
-		case <-r.commitWake:
-			if err := r.applyCommits(); err != nil {
+			r.flushPublish()
+		case <-r.wake:
+			if err := r.applyEvents(); err != nil {
 				r.stop(err)
 				return
 			}
@@ -153,7 +162,7 @@ func (r *Room) run() {
 			r.finish(ReasonShutdown)
 			return
 		}
-		if len(r.clients) == 0 && len(r.inflight) == 0 && r.hub.release(r) {
+		if len(r.clients) == 0 && len(r.pending) == 0 && r.hub.release(r) {
 			r.finish(ReasonNone)
 			return
 		}
@@ -189,8 +198,25 @@ func (r *Room) load() error {
 		e.Ops = nil // the retained log is for resending, not applying
 		r.retain(e)
 	}
-	r.next = r.seq
+	blog, err := r.hub.bus.Open(ctx, r.id, Head{Seq: r.seq, Entries: r.log}, r.deliver)
+	if err != nil {
+		return fmt.Errorf("open log of board %s: %w", r.id, err)
+	}
+	r.blog = blog
 	return nil
+}
+
+// deliver is the bus's callback: it only queues and wakes the room.
+func (r *Room) deliver(entries []Entry) { r.post(busEvent{entries: entries}) }
+
+func (r *Room) post(ev busEvent) {
+	r.eventMu.Lock()
+	r.events = append(r.events, ev)
+	r.eventMu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
 }
 
 // stop ends a room that can no longer keep its board: every client is
@@ -210,6 +236,9 @@ func (r *Room) stop(err error) {
 		c.end(ReasonFailure)
 	}
 	r.clients = nil
+	if r.blog != nil {
+		_ = r.blog.Close()
+	}
 	r.drainJoins(err)
 }
 
@@ -236,10 +265,10 @@ func (r *Room) drainJoins(err error) {
 // hand, so every batch that was sequenced is acked, compacts, and ends
 // the clients.
 func (r *Room) finish(reason CloseReason) {
-	r.flushAppends()
-	for len(r.inflight) > 0 {
-		<-r.commitWake
-		if err := r.applyCommits(); err != nil {
+	r.flushPublish()
+	for len(r.pending) > 0 {
+		<-r.wake
+		if err := r.applyEvents(); err != nil {
 			r.stop(err)
 			return
 		}
@@ -253,6 +282,7 @@ func (r *Room) finish(reason CloseReason) {
 		c.end(reason)
 	}
 	r.clients = nil
+	_ = r.blog.Close()
 	r.hub.mu.Lock()
 	if r.hub.rooms[r.id] == r {
 		delete(r.hub.rooms, r.id)
@@ -357,17 +387,12 @@ func (r *Room) submit(s submitReq) {
 		return
 	}
 	key := batchKey{c.clientID, s.batch}
+	if p, ok := r.pending[key]; ok {
+		p.also = append(p.also, c) // re-sent from a new connection while in flight
+		return
+	}
 	if seq, ok := r.seen[key]; ok {
-		if seq <= r.seq {
-			c.enqueue(encode(ackMsg{T: "ack", Batch: s.batch, Seq: seq, Dup: true}))
-			return
-		}
-		for _, p := range r.inflight {
-			if p.e.Seq == seq {
-				p.also = append(p.also, c)
-				return
-			}
-		}
+		c.enqueue(encode(ackMsg{T: "ack", Batch: s.batch, Seq: seq, Dup: true}))
 		return
 	}
 	creates := 0
@@ -382,48 +407,67 @@ func (r *Room) submit(s submitReq) {
 		return
 	}
 	r.newCreates += creates
-	r.next++
-	e := Entry{Seq: r.next, Client: c.clientID, Batch: s.batch, Author: c.user.Name, Raw: s.raw, Ops: s.ops}
-	r.seen[key] = e.Seq
-	r.inflight = append(r.inflight, &pending{e: e, sender: c})
-	r.toAppend = append(r.toAppend, e)
+	r.pending[key] = &pending{sender: c, creates: creates}
+	r.toPublish = append(r.toPublish, Entry{Client: c.clientID, Batch: s.batch, Author: c.user.Name, Raw: s.raw, Ops: s.ops})
 }
 
-// flushAppends hands this turn's batches to the store in one call.
-func (r *Room) flushAppends() {
-	if len(r.toAppend) == 0 {
+// flushPublish hands this turn's batches to the bus in one call.
+func (r *Room) flushPublish() {
+	if len(r.toPublish) == 0 {
 		return
 	}
-	entries := r.toAppend
-	r.toAppend = nil
-	upTo := entries[len(entries)-1].Seq
-	r.hub.store.Append(r.id, entries, func(err error) {
-		r.commitMu.Lock()
-		r.commits = append(r.commits, commitResult{upTo: upTo, err: err})
-		r.commitMu.Unlock()
-		select {
-		case r.commitWake <- struct{}{}:
-		default:
-		}
+	entries := r.toPublish
+	r.toPublish = nil
+	keys := make([]batchKey, len(entries))
+	for i, e := range entries {
+		keys[i] = batchKey{e.Client, e.Batch}
+	}
+	r.blog.Publish(entries, func(res []Published, err error) {
+		r.post(busEvent{keys: keys, res: res, err: err})
 	})
 }
 
-// applyCommits applies, acks and fans out every batch the store has made
-// durable, in sequence order.
-func (r *Room) applyCommits() error {
-	r.commitMu.Lock()
-	commits := r.commits
-	r.commits = nil
-	r.commitMu.Unlock()
-	for _, cr := range commits {
-		if cr.err != nil {
-			return fmt.Errorf("store batches up to %d: %w", cr.upTo, cr.err)
+// applyEvents handles what the bus reported, in the order it reported it:
+// delivered entries are applied, acked and fanned out in sequence order.
+func (r *Room) applyEvents() error {
+	r.eventMu.Lock()
+	events := r.events
+	r.events = nil
+	r.eventMu.Unlock()
+	for _, ev := range events {
+		if ev.err != nil {
+			return ev.err
 		}
-		for len(r.inflight) > 0 && r.inflight[0].e.Seq <= cr.upTo {
-			p := r.inflight[0]
-			r.inflight[0] = nil
-			r.inflight = r.inflight[1:]
-			r.applyEntry(p)
+		for _, e := range ev.entries {
+			if e.Seq <= r.seq {
+				continue // delivered twice; already applied
+			}
+			if e.Seq != r.seq+1 {
+				return fmt.Errorf("board %s: entry %d delivered after %d", r.id, e.Seq, r.seq)
+			}
+			r.applyEntry(e)
+		}
+		for i, res := range ev.res {
+			p := r.pending[ev.keys[i]]
+			if p == nil || !res.Dup {
+				continue
+			}
+			if res.Seq > r.seq {
+				p.dup = true // acked when its entry arrives
+				continue
+			}
+			// Already in the log before this room published it: a retry
+			// after a lost ack.
+			ack := encode(ackMsg{T: "ack", Batch: ev.keys[i].batch, Seq: res.Seq, Dup: true})
+			var ended []*Client
+			for _, c := range append([]*Client{p.sender}, p.also...) {
+				if _, ok := r.clients[c]; ok && !c.enqueue(ack) {
+					ended = append(ended, c)
+				}
+			}
+			r.newCreates -= p.creates
+			delete(r.pending, ev.keys[i])
+			r.drop(ended)
 		}
 	}
 	if r.sinceCompact >= r.hub.cfg.CompactEvery {
@@ -434,33 +478,46 @@ func (r *Room) applyCommits() error {
 	return nil
 }
 
-func (r *Room) applyEntry(p *pending) {
-	for _, op := range p.e.Ops {
-		if op.Type == board.OpCreate {
-			r.newCreates--
+// applyEntry applies the board's next entry, acks it to whoever sent it
+// from this room and sends it to everyone else.
+func (r *Room) applyEntry(e Entry) {
+	key := batchKey{e.Client, e.Batch}
+	p := r.pending[key]
+	if p != nil {
+		delete(r.pending, key)
+		r.newCreates -= p.creates
+	}
+	ops := e.Ops
+	if ops == nil {
+		// From another process: only the encoded form travelled.
+		var err error
+		if ops, err = board.DecodeOps(e.Raw); err != nil {
+			r.hub.cfg.Logger.Error("undecodable entry", "board", r.id, "seq", e.Seq, "err", err)
 		}
 	}
-	r.state.Apply(p.e.Ops)
-	r.seq = p.e.Seq
+	r.state.Apply(ops)
+	r.seq = e.Seq
 	r.snapshot = nil
 	r.sinceCompact++
-	e := p.e
 	e.Ops = nil
 	r.retain(e)
 
 	msg := encode(opMsg{T: "op", Entry: e})
-	var ack []byte
+	var ack, dupAck []byte
 	var ended []*Client
 	for c := range r.clients {
 		var ok bool
 		switch {
-		case c == p.sender:
+		case p != nil && c == p.sender && !p.dup:
 			if ack == nil {
 				ack = encode(ackMsg{T: "ack", Batch: e.Batch, Seq: e.Seq})
 			}
 			ok = c.enqueue(ack)
-		case contains(p.also, c):
-			ok = c.enqueue(encode(ackMsg{T: "ack", Batch: e.Batch, Seq: e.Seq, Dup: true}))
+		case p != nil && (c == p.sender || contains(p.also, c)):
+			if dupAck == nil {
+				dupAck = encode(ackMsg{T: "ack", Batch: e.Batch, Seq: e.Seq, Dup: true})
+			}
+			ok = c.enqueue(dupAck)
 		default:
 			ok = c.enqueue(msg)
 		}

@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"partnerboard/bus/memory"
 	"partnerboard/hub"
 	"partnerboard/server"
 	"partnerboard/store/sqlite"
@@ -40,6 +41,12 @@ type config struct {
 	logFormat  string
 	connsPerIP int
 	shutdown   time.Duration
+	// Limits a load test lifts; the defaults are server's.
+	msgsPerIP   float64
+	msgsPerConn float64
+	msgBurst    float64
+	// pprofAddr, if set, serves net/http/pprof there (off by default).
+	pprofAddr string
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -58,6 +65,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.logFormat, "log-format", env("PARTNERBOARD_LOG_FORMAT", "text"), "log format: text or json (env PARTNERBOARD_LOG_FORMAT)")
 	fs.IntVar(&c.connsPerIP, "max-conns-per-ip", server.DefaultConnsPerIP, "most WebSockets open from one address")
 	fs.DurationVar(&c.shutdown, "shutdown-timeout", 20*time.Second, "how long a graceful shutdown may take")
+	fs.Float64Var(&c.msgsPerIP, "max-msgs-per-ip", server.DefaultMessagesPerSecondPerIP, "most WebSocket messages a second from one address, all its connections together")
+	fs.Float64Var(&c.msgsPerConn, "max-msgs-per-conn", server.DefaultMessagesPerSecond, "most WebSocket messages a second from one connection")
+	fs.Float64Var(&c.msgBurst, "msg-burst", server.DefaultBurst, "how many messages one connection may send ahead of -max-msgs-per-conn")
+	fs.StringVar(&c.pprofAddr, "pprof-addr", "", "serve Go profiling (net/http/pprof) on this separate address, e.g. 127.0.0.1:6060; off if empty. Never expose it publicly")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -90,12 +101,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer store.Close()
 
-	h := hub.New(store, hub.Config{Logger: log})
+	h := hub.New(store, memory.New(store, hub.DefaultRetainOps), hub.Config{Logger: log})
 	var origins []string
 	if cfg.origins != "" {
 		origins = strings.Split(cfg.origins, ",")
 	}
-	srv := server.New(h, store, server.Config{Logger: log, AllowedOrigins: origins, ConnsPerIP: cfg.connsPerIP})
+	srv := server.New(h, store, server.Config{Logger: log, AllowedOrigins: origins, ConnsPerIP: cfg.connsPerIP,
+		MessagesPerSecondPerIP: cfg.msgsPerIP, MessagesPerSecond: cfg.msgsPerConn, Burst: cfg.msgBurst})
+	if cfg.pprofAddr != "" {
+		stopPprof, err := servePprof(cfg.pprofAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
+	}
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"partnerboard/board"
+	"partnerboard/bus/memory"
 	"partnerboard/client"
 	"partnerboard/hub"
 	"partnerboard/server"
@@ -57,7 +58,7 @@ func Start(tb testing.TB, opts Options) *Env {
 	}
 	opts.Hub.Logger = log
 	opts.Server.Logger = log
-	h := hub.New(st, opts.Hub)
+	h := hub.New(st, memory.New(st, opts.Hub.RetainOps), opts.Hub)
 	srv := server.New(h, st, opts.Server)
 	ts := httptest.NewServer(srv.Handler())
 	e := &Env{URL: ts.URL, Hub: h, Store: st, Server: srv, HTTP: ts, logs: logs, Dir: dir}
