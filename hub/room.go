@@ -355,7 +355,15 @@ func (r *Room) missedSince(req JoinRequest) ([]Entry, bool) {
 	for i > 0 && r.log[i-1].Seq > req.Seq {
 		i--
 	}
-	return append([]Entry{}, r.log[i:]...), true
+	missed := r.log[i:]
+	// Exactly the missed entries or nothing: a log with a hole in it (a
+	// store failure can leave one) is answered with a snapshot.
+	for k, e := range missed {
+		if e.Seq != req.Seq+1+uint64(k) {
+			return nil, false
+		}
+	}
+	return append([]Entry{}, missed...), true
 }
 
 func (r *Room) encodedState() []byte {
