@@ -72,6 +72,8 @@ func TestCreateBoardValidation(t *testing.T) {
 		{`{"title":"x","template":"spaceship"}`, http.StatusBadRequest, "unknown_template"},
 		{`{"title":`, http.StatusBadRequest, "bad_json"},
 		{`{"title":"x","owner":"me"}`, http.StatusBadRequest, "bad_json"},
+		{`{"title":"Persona","template":"persona","partners":[{"name":"Housing Trust","tier":"lead"},{"name":"GP surgery","tier":"core"}]}`, http.StatusCreated, ""},
+		{`{"title":"Map","template":"response-map","partners":[{"name":"Council","tier":"boss"}]}`, http.StatusBadRequest, "bad_partner"},
 	}
 	for _, tc := range cases {
 		res, err := http.Post(env.URL+"/api/boards", "application/json", bytes.NewBufferString(tc.body))

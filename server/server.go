@@ -8,7 +8,9 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -129,6 +131,7 @@ func (s *Server) routes() {
 	api.POST("/boards", s.createBoard)
 	api.GET("/boards", s.listBoards)
 	api.GET("/boards/:id", s.getBoard)
+	api.GET("/templates/persona/ops", s.personaOps)
 	e.GET("/ws/boards/:id", s.serveWS)
 }
 
@@ -194,13 +197,10 @@ func badRequest(code, msg string) error {
 	return echo.NewHTTPError(http.StatusBadRequest, apiError{Code: code, Message: msg})
 }
 
-// Templates a board can start from. Only blank boards exist in the engine;
-// the persona and response-map templates add their starting objects.
-var templates = map[string]bool{"blank": true}
-
 type createBoardReq struct {
-	Title    string `json:"title"`
-	Template string `json:"template"`
+	Title    string          `json:"title"`
+	Template string          `json:"template"`
+	Partners []board.Partner `json:"partners"`
 }
 
 func (s *Server) createBoard(c echo.Context) error {
@@ -217,13 +217,21 @@ func (s *Server) createBoard(c echo.Context) error {
 		return badRequest("bad_title", "Please use a shorter title (up to 256 bytes).")
 	}
 	if req.Template == "" {
-		req.Template = "blank"
+		req.Template = string(board.TemplateBlank)
 	}
-	if !templates[req.Template] {
+	if !slices.Contains(board.Templates(), board.Template(req.Template)) {
 		return badRequest("unknown_template", "There is no template called "+quote(req.Template)+".")
 	}
+	start, err := board.TemplateState(board.Template(req.Template), req.Partners)
+	if err != nil {
+		var be *board.Error
+		if errors.As(err, &be) {
+			return badRequest("bad_partner", "Please check the partners: "+be.Msg+".")
+		}
+		return err
+	}
 	info := hub.BoardInfo{ID: randomID(9), Title: req.Title, Template: req.Template, Epoch: randomID(6), Created: s.cfg.Now().UnixMilli()}
-	state, err := board.NewState().MarshalJSON()
+	state, err := start.MarshalJSON()
 	if err != nil {
 		return err
 	}
@@ -242,6 +250,21 @@ func (s *Server) listBoards(c echo.Context) error {
 		list = []hub.BoardInfo{}
 	}
 	return c.JSON(http.StatusOK, list)
+}
+
+// personaOps returns the ops of one more persona grid, for a page that adds
+// a persona beside the others: ?prefix=p2&x=1280&y=0.
+func (s *Server) personaOps(c echo.Context) error {
+	x, errX := strconv.ParseFloat(c.QueryParam("x"), 64)
+	y, errY := strconv.ParseFloat(c.QueryParam("y"), 64)
+	if errX != nil || errY != nil || math.Abs(x) > board.MaxCoord/2 || math.Abs(y) > board.MaxCoord/2 {
+		return badRequest("bad_position", "x and y must be numbers on the board.")
+	}
+	ops, err := board.PersonaOps(c.QueryParam("prefix"), x, y)
+	if err != nil {
+		return badRequest("bad_prefix", "prefix must be a short id of letters, digits, - or _.")
+	}
+	return c.JSON(http.StatusOK, ops)
 }
 
 // getBoard returns a board's current state, including edits not yet
