@@ -1,17 +1,32 @@
-# Partnerboard: `make test` runs every test. It needs only Go for now; as
-# suites that need Redis, PostgreSQL or Chromium land, `make deps` installs
-# them from Debian's packages when they are missing.
+# Partnerboard: `make test` runs every test. `make deps` installs what the
+# tests need when it is missing (Node.js for the browser model's tests,
+# Chromium for the browser tests) from Debian's packages.
 
 GO        ?= go
 FUZZTIME  ?= 15s
 export GOFLAGS ?=
 
-.PHONY: test check vet fmt test-go fuzz bench run build deps clean
+.PHONY: test check vet fmt test-go test-js fuzz bench run build deps clean
 
-test: check test-go fuzz
+test: check test-js test-go fuzz
+
+# apt-get needs root; as another user it runs through sudo.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES :=
+ifeq ($(shell command -v node),)
+APT_PACKAGES += nodejs
+endif
 
 deps:
 	@command -v $(GO) >/dev/null || { echo "Go is needed: https://go.dev/doc/install"; exit 1; }
+	@if [ -n "$(strip $(APT_PACKAGES))" ]; then \
+		echo "Installing$(APT_PACKAGES) from Debian's packages"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq$(APT_PACKAGES); \
+	fi
+
+# The browser's board model, against the same vectors as the Go model.
+test-js: deps
+	node --test static/test/
 
 check: deps fmt vet
 
