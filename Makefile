@@ -16,12 +16,15 @@ APT_PACKAGES :=
 ifeq ($(shell command -v node),)
 APT_PACKAGES += nodejs
 endif
+ifeq ($(shell command -v chromium || command -v chromium-browser || echo "$$CHROMIUM"),)
+APT_PACKAGES += chromium
+endif
 
 deps:
 	@command -v $(GO) >/dev/null || { echo "Go is needed: https://go.dev/doc/install"; exit 1; }
 	@if [ -n "$(strip $(APT_PACKAGES))" ]; then \
-		echo "Installing$(APT_PACKAGES) from Debian's packages"; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq$(APT_PACKAGES); \
+		echo "Installing $(strip $(APT_PACKAGES)) from Debian's packages"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES); \
 	fi
 
 # The browser's board model, against the same vectors as the Go model.
