@@ -1,6 +1,7 @@
 # Partnerboard: `make test` runs every test. `make deps` installs what the
 # tests need when it is missing (Node.js for the browser model's tests,
-# Chromium for the browser tests) from Debian's packages.
+# Chromium for the browser tests, redis-server for the Redis bus's tests,
+# which start their own servers on free ports) from Debian's packages.
 
 GO        ?= go
 FUZZTIME  ?= 15s
@@ -18,6 +19,9 @@ APT_PACKAGES += nodejs
 endif
 ifeq ($(shell command -v chromium || command -v chromium-browser || echo "$$CHROMIUM"),)
 APT_PACKAGES += chromium
+endif
+ifeq ($(shell command -v redis-server),)
+APT_PACKAGES += redis-server
 endif
 
 deps:

@@ -26,10 +26,14 @@ type Head struct {
 // concurrent use.
 type BoardLog interface {
 	// Publish submits batches (Seq unset) for ordering and returns at once.
-	// done is called once, after the new entries have been delivered, with
-	// one result per entry in the same order, or with an error if the batches
-	// could not be made durable (none of them is then delivered or acked).
+	// done is called once, with one result per entry in the same order, or
+	// with an error if the batches could not be made durable (none of them
+	// is then delivered). done may come before or after the delivery of the
+	// new entries; it must not block.
 	Publish(entries []Entry, done func([]Published, error))
+	// Trim tells the bus that the store holds the board's state up to
+	// keepFrom-1, so it may forget older entries.
+	Trim(ctx context.Context, keepFrom uint64) error
 	// Close detaches the room. A delivery already under way may still
 	// arrive after it returns; the room ignores it.
 	Close() error

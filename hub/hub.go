@@ -82,8 +82,12 @@ type Hub struct {
 	store Store
 	bus   Bus
 
-	mu     sync.Mutex // guards rooms, closed and every room's joining count
+	mu     sync.Mutex // guards rooms, closing, closed and every room's joining count
 	rooms  map[string]*Room
+	// closing holds rooms that were released and are still finishing;
+	// a join of their board waits for them, so a board is never open
+	// twice in one process.
+	closing map[string]*Room
 	closed bool
 	wg     sync.WaitGroup // one per running room
 
@@ -97,7 +101,7 @@ func New(store Store, bus Bus, cfg Config) *Hub {
 	cfg.fill()
 	var salt [4]byte
 	_, _ = rand.Read(salt[:])
-	return &Hub{cfg: cfg, store: store, bus: bus, rooms: make(map[string]*Room), sessionSalt: hex.EncodeToString(salt[:])}
+	return &Hub{cfg: cfg, store: store, bus: bus, rooms: make(map[string]*Room), closing: make(map[string]*Room), sessionSalt: hex.EncodeToString(salt[:])}
 }
 
 // JoinRequest is what a connection says when it joins a board.
@@ -119,8 +123,17 @@ type JoinRequest struct {
 func (h *Hub) acquire(id string) (*Room, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.closed {
-		return nil, ErrClosed
+	for {
+		if h.closed {
+			return nil, ErrClosed
+		}
+		old := h.closing[id]
+		if old == nil {
+			break
+		}
+		h.mu.Unlock()
+		<-old.stopped
+		h.mu.Lock()
 	}
 	r := h.rooms[id]
 	if r == nil {
@@ -130,6 +143,11 @@ func (h *Hub) acquire(id string) (*Room, error) {
 		go func() {
 			defer h.wg.Done()
 			r.run()
+			h.mu.Lock()
+			if h.closing[id] == r {
+				delete(h.closing, id)
+			}
+			h.mu.Unlock()
 		}()
 	}
 	r.joining++
@@ -225,6 +243,7 @@ func (h *Hub) release(r *Room) bool {
 	}
 	if h.rooms[r.id] == r {
 		delete(h.rooms, r.id)
+		h.closing[r.id] = r
 	}
 	return true
 }

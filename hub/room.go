@@ -230,6 +230,7 @@ func (r *Room) stop(err error) {
 	r.hub.mu.Lock()
 	if r.hub.rooms[r.id] == r {
 		delete(r.hub.rooms, r.id)
+		r.hub.closing[r.id] = r // joins wait until run returns
 	}
 	r.hub.mu.Unlock()
 	for c := range r.clients {
@@ -286,6 +287,7 @@ func (r *Room) finish(reason CloseReason) {
 	r.hub.mu.Lock()
 	if r.hub.rooms[r.id] == r {
 		delete(r.hub.rooms, r.id)
+		r.hub.closing[r.id] = r // joins wait until run returns
 	}
 	r.hub.mu.Unlock()
 	r.drainJoins(ErrRoomGone)
@@ -572,6 +574,10 @@ func (r *Room) compact() error {
 		return fmt.Errorf("compact board %s: %w", r.id, err)
 	}
 	r.sinceCompact = 0
+	if err := r.blog.Trim(context.Background(), keepFrom); err != nil {
+		// The bus keeps more than it needs until the next compaction.
+		r.hub.cfg.Logger.Warn("trim board log", "board", r.id, "err", err)
+	}
 	return nil
 }
 

@@ -165,6 +165,10 @@ func (h *handle) Publish(entries []hub.Entry, done func([]hub.Published, error))
 	bl.mu.Unlock()
 }
 
+// Trim implements hub.BoardLog. Entries live in the store, which drops
+// them itself when it compacts, so there is nothing to do.
+func (h *handle) Trim(context.Context, uint64) error { return nil }
+
 // Close implements hub.BoardLog.
 func (h *handle) Close() error {
 	bl := h.bl
