@@ -82,14 +82,14 @@ type Hub struct {
 	store Store
 	bus   Bus
 
-	mu     sync.Mutex // guards rooms, closing, closed and every room's joining count
-	rooms  map[string]*Room
+	mu    sync.Mutex // guards rooms, closing, closed and every room's joining count
+	rooms map[string]*Room
 	// closing holds rooms that were released and are still finishing;
 	// a join of their board waits for them, so a board is never open
 	// twice in one process.
 	closing map[string]*Room
-	closed bool
-	wg     sync.WaitGroup // one per running room
+	closed  bool
+	wg      sync.WaitGroup // one per running room
 
 	nextSession atomic.Uint64
 	sessionSalt string
