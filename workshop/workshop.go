@@ -50,6 +50,29 @@ type Workshop struct {
 	Groups   []Group         `json:"groups"`
 	Plenary  string          `json:"plenary"` // the plenary board's id
 	Created  int64           `json:"created"` // unix milliseconds
+	// PlenaryOpen lets participants edit the plenary board.
+	PlenaryOpen bool `json:"plenaryOpen"`
+	// Locked lists boards that only facilitators may change.
+	Locked []string `json:"locked,omitempty"`
+}
+
+// Boards returns every board of the workshop, the plenary first.
+func (w *Workshop) Boards() []string {
+	out := []string{w.Plenary}
+	for _, g := range w.Groups {
+		out = append(out, g.Board)
+	}
+	return out
+}
+
+// IsLocked reports whether board is read-only for all but facilitators.
+func (w *Workshop) IsLocked(board string) bool {
+	for _, b := range w.Locked {
+		if b == board {
+			return true
+		}
+	}
+	return false
 }
 
 // Plan is what a facilitator asks for when creating a workshop.

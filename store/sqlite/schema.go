@@ -36,6 +36,26 @@ var migrations = [][]string{
 			PRIMARY KEY (board, seq)
 		) STRICT, WITHOUT ROWID`,
 	},
+	// 2: workshops and their join links. A workshop is stored as one JSON
+	// document: it is small, read whole and changed rarely.
+	{
+		`CREATE TABLE workshops (
+			id      TEXT    NOT NULL PRIMARY KEY,
+			created INTEGER NOT NULL,
+			data    BLOB    NOT NULL
+		) STRICT`,
+		`CREATE TABLE workshop_boards (
+			board    TEXT NOT NULL PRIMARY KEY,
+			workshop TEXT NOT NULL REFERENCES workshops (id) ON DELETE CASCADE
+		) STRICT, WITHOUT ROWID`,
+		`CREATE TABLE links (
+			id       TEXT    NOT NULL PRIMARY KEY,
+			workshop TEXT    NOT NULL REFERENCES workshops (id) ON DELETE CASCADE,
+			revoked  INTEGER NOT NULL DEFAULT 0,
+			data     BLOB    NOT NULL
+		) STRICT`,
+		`CREATE INDEX links_by_workshop ON links (workshop)`,
+	},
 }
 
 // migrate brings the database behind db up to len(migrations). It runs in one
