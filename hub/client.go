@@ -20,17 +20,21 @@ const (
 	ReasonSlow
 	// ReasonFailure: the board could not be kept durable (a store error).
 	ReasonFailure
+	// ReasonRevoked: the link the client joined with was withdrawn or
+	// has expired.
+	ReasonRevoked
 )
 
 // Client is one connection's membership of a room. Its methods are safe for
 // concurrent use: the server's read loop calls Submit, SetCursor and
 // SetEditing, its write loop reads Out and Done, while the room fans out.
 type Client struct {
-	session  string
-	clientID string
-	user     User
-	readOnly bool
-	room     *Room
+	session     string
+	clientID    string
+	user        User
+	readOnly    bool
+	facilitator bool // may edit a locked board
+	room        *Room
 
 	out *outQueue
 
@@ -68,6 +72,14 @@ func (c *Client) Reason() CloseReason {
 
 // ReadOnly reports whether the client may only watch.
 func (c *Client) ReadOnly() bool { return c.readOnly }
+
+// Kick ends the session from outside the room, e.g. when its link is
+// withdrawn. The room drops the client once it notices; the server closes
+// the socket with the reason's close code.
+func (c *Client) Kick(r CloseReason) {
+	c.end(r)
+	_ = c.room.send(context.Background(), leaveReq{c: c})
+}
 
 // end closes the session once, recording why.
 func (c *Client) end(r CloseReason) {

@@ -7,4 +7,6 @@ const (
 	CodeReadOnly = "read_only"
 	// CodeBoardFull: the batch would take the board past board.MaxObjects.
 	CodeBoardFull = "board_full"
+	// CodeLocked: the facilitator has locked the board.
+	CodeLocked = "locked"
 )

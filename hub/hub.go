@@ -111,6 +111,11 @@ type JoinRequest struct {
 	Name     string
 	Color    string
 	ReadOnly bool
+	// Facilitator may edit while the board is locked.
+	Facilitator bool
+	// Locked is whether the board is locked, as the server's records say;
+	// each join brings the room up to date.
+	Locked bool
 	// Resume asks for only what was missed since Epoch/Seq.
 	Resume bool
 	Epoch  string
@@ -168,12 +173,13 @@ func (h *Hub) Join(ctx context.Context, req JoinRequest) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{
-		session:  "s" + h.sessionSalt + "-" + strconv.FormatUint(h.nextSession.Add(1), 10),
-		clientID: req.ClientID,
-		readOnly: req.ReadOnly,
-		room:     r,
-		out:      newOutQueue(h.cfg.QueueSize, h.cfg.QueueBytes),
-		done:     make(chan struct{}),
+		session:     "s" + h.sessionSalt + "-" + strconv.FormatUint(h.nextSession.Add(1), 10),
+		clientID:    req.ClientID,
+		readOnly:    req.ReadOnly,
+		facilitator: req.Facilitator,
+		room:        r,
+		out:         newOutQueue(h.cfg.QueueSize, h.cfg.QueueBytes),
+		done:        make(chan struct{}),
 	}
 	c.user = User{ID: c.session, Name: req.Name, Color: req.Color}
 	reply := make(chan error, 1)
@@ -190,6 +196,25 @@ func (h *Hub) Join(ctx context.Context, req JoinRequest) (*Client, error) {
 	case <-r.stopped:
 		return nil, r.stoppedErr()
 	}
+}
+
+// SetLocked locks or unlocks a live board for everyone but facilitators.
+// A board nobody is on needs nothing: the next join brings the lock.
+func (h *Hub) SetLocked(ctx context.Context, board string, locked bool) error {
+	h.mu.Lock()
+	r := h.rooms[board]
+	if r != nil {
+		r.joining++
+	}
+	h.mu.Unlock()
+	if r == nil {
+		return nil
+	}
+	if err := r.send(ctx, lockReq{locked: locked}); err != nil {
+		h.unacquire(r)
+		return err
+	}
+	return nil
 }
 
 // Snapshot is a board's content at a sequence number.

@@ -31,6 +31,7 @@ type (
 		object string
 	}
 	snapshotReq struct{ reply chan *Snapshot }
+	lockReq     struct{ locked bool }
 )
 
 // batchKey identifies a batch across retries and reconnects.
@@ -89,6 +90,7 @@ type Room struct {
 	sinceCompact int
 	snapshot     []byte // state encoded at seq; nil when stale
 	newCreates   int    // creates of pending batches, to keep boards under MaxObjects
+	locked       bool   // only facilitators may edit
 }
 
 func newRoom(h *Hub, id string) *Room {
@@ -301,6 +303,9 @@ func (r *Room) handle(m any) {
 		r.leave(m.c)
 	case submitReq:
 		r.submit(m)
+	case lockReq:
+		r.hub.joined(r)
+		r.setLocked(m.locked)
 	case snapshotReq:
 		r.hub.joined(r)
 		m.reply <- &Snapshot{Board: r.info, Seq: r.seq, State: r.encodedState()}
@@ -313,8 +318,18 @@ func (r *Room) handle(m any) {
 	}
 }
 
+// setLocked records the lock and tells everyone, so pages can say so.
+func (r *Room) setLocked(locked bool) {
+	if r.locked == locked {
+		return
+	}
+	r.locked = locked
+	r.broadcast(encode(lockMsg{T: "lock", Locked: locked}), nil)
+}
+
 func (r *Room) join(j joinReq) {
 	r.hub.joined(r)
+	r.setLocked(j.req.Locked)
 	c := j.c
 	w := welcomeMsg{
 		T:        "welcome",
@@ -324,6 +339,7 @@ func (r *Room) join(j joinReq) {
 		Seq:      r.seq,
 		Ops:      []Entry{},
 		ReadOnly: c.readOnly,
+		Locked:   r.locked,
 	}
 	if missed, ok := r.missedSince(j.req); ok {
 		w.Ops = missed
@@ -394,6 +410,10 @@ func (r *Room) submit(s submitReq) {
 	}
 	if c.readOnly {
 		c.enqueue(EncodeError(ErrorMsg{Code: CodeReadOnly, Batch: s.batch, Message: "This board is view-only for you, so the change was not saved."}))
+		return
+	}
+	if r.locked && !c.facilitator {
+		c.enqueue(EncodeError(ErrorMsg{Code: CodeLocked, Batch: s.batch, Message: "The facilitator has paused editing on this board for now, so your change was not saved. You can still look around."}))
 		return
 	}
 	key := batchKey{c.clientID, s.batch}

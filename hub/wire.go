@@ -26,6 +26,13 @@ type welcomeMsg struct {
 	Users   []User          `json:"users"`
 	// ReadOnly tells the page to offer no editing tools.
 	ReadOnly bool `json:"readOnly,omitempty"`
+	// Locked: only facilitators may edit the board at the moment.
+	Locked bool `json:"locked,omitempty"`
+}
+
+type lockMsg struct {
+	T      string `json:"t"`
+	Locked bool   `json:"locked"`
 }
 
 type opMsg struct {

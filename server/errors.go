@@ -37,6 +37,8 @@ func closeFor(r hub.CloseReason) (websocket.StatusCode, string) {
 		return CloseTooSlow, "connection too slow"
 	case hub.ReasonFailure:
 		return CloseInternal, "board unavailable"
+	case hub.ReasonRevoked:
+		return CloseRevoked, "link withdrawn or expired"
 	default:
 		return websocket.StatusNormalClosure, ""
 	}

@@ -22,6 +22,7 @@ import (
 	"partnerboard/board"
 	"partnerboard/hub"
 	"partnerboard/static"
+	"partnerboard/workshop"
 )
 
 // Boards is the part of the store the server uses directly; live editing
@@ -44,6 +45,10 @@ type Config struct {
 	ConnsPerIP             int
 	MessagesPerSecondPerIP float64
 	Logger                 *slog.Logger
+	// Workshops and Signer enable workshops, join links and sessions;
+	// without them only open boards exist.
+	Workshops workshop.Repository
+	Signer    *workshop.Signer
 	// Now is the clock, for rate limits; tests may replace it.
 	Now func() time.Time
 }
@@ -82,6 +87,7 @@ type Server struct {
 	base       context.Context
 	cancelBase context.CancelFunc
 	sockets    sync.WaitGroup
+	live       sessions
 	closing    chan struct{}
 	closeOnce  sync.Once
 }
@@ -132,6 +138,8 @@ func (s *Server) routes() {
 	api.GET("/boards", s.listBoards)
 	api.GET("/boards/:id", s.getBoard)
 	api.GET("/templates/persona/ops", s.personaOps)
+	s.workshopRoutes(api)
+	e.GET("/w/:id", index)
 	e.GET("/ws/boards/:id", s.serveWS)
 }
 
@@ -185,7 +193,7 @@ func (s *Server) httpError(err error, c echo.Context) {
 		if m, ok := he.Message.(apiError); ok {
 			body = m
 		}
-	case errors.Is(err, hub.ErrNotFound):
+	case errors.Is(err, hub.ErrNotFound), errors.Is(err, workshop.ErrNotFound):
 		code, body = http.StatusNotFound, apiError{Code: "not_found", Message: "There is no board at this address."}
 	default:
 		s.cfg.Logger.Error("request failed", "path", c.Request().URL.Path, "err", err)
@@ -246,9 +254,21 @@ func (s *Server) listBoards(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if list == nil {
-		list = []hub.BoardInfo{}
+	// Boards of workshops are for their members only: list the open ones.
+	open := []hub.BoardInfo{}
+	for _, b := range list {
+		if s.cfg.Workshops != nil {
+			_, err := s.cfg.Workshops.WorkshopOfBoard(c.Request().Context(), b.ID)
+			if err == nil {
+				continue
+			}
+			if !errors.Is(err, workshop.ErrNotFound) {
+				return err
+			}
+		}
+		open = append(open, b)
 	}
+	list = open
 	return c.JSON(http.StatusOK, list)
 }
 
@@ -273,6 +293,9 @@ func (s *Server) getBoard(c echo.Context) error {
 	id := c.Param("id")
 	if !validID(id) {
 		return echo.NewHTTPError(http.StatusNotFound, apiError{Code: "not_found", Message: "There is no board at this address."})
+	}
+	if _, err := s.boardAccess(c, id); err != nil {
+		return err
 	}
 	snap, err := s.hub.Snapshot(c.Request().Context(), id)
 	if err != nil {

@@ -50,6 +50,12 @@ func (s *Server) serveWS(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusServiceUnavailable, apiError{Code: "shutting_down", Message: "The server is restarting. Please try again in a moment."})
 	default:
 	}
+	// Authorisation happens before the upgrade, so a refusal is a plain
+	// 401 or 403 that a page can read.
+	acc, err := s.boardAccess(c, id)
+	if err != nil {
+		return err
+	}
 	ip := remoteIP(c.Request())
 	if !s.addrs.acquire(ip, s.cfg.Now()) {
 		return echo.NewHTTPError(http.StatusTooManyRequests, apiError{Code: "too_many_connections", Message: "Too many connections from your network. Please close some tabs and try again."})
@@ -72,6 +78,7 @@ func (s *Server) serveWS(c echo.Context) error {
 	if !ok {
 		return nil
 	}
+	req.ReadOnly, req.Facilitator, req.Locked = acc.readOnly, acc.facilitator, acc.locked
 	client, err := s.hub.Join(ctx, req)
 	if err != nil {
 		code, reason := joinClose(err)
@@ -82,6 +89,16 @@ func (s *Server) serveWS(c echo.Context) error {
 		return nil
 	}
 	defer client.Leave()
+	if acc.link != "" {
+		s.live.add(acc.link, client)
+		defer s.live.remove(acc.link, client)
+		// A withdrawal between the check above and add would be missed;
+		// look once more now that a withdrawal would find this client.
+		if l, err := s.cfg.Workshops.Link(ctx, acc.link); err != nil || l.Revoked {
+			client.Kick(hub.ReasonRevoked)
+		}
+		expireAt(ctx, client, acc.expires, s.cfg.Now())
+	}
 
 	// The read loop must not be cancelled by shutdown: the write loop
 	// closes the socket with 1001 once the hub has ended the session,

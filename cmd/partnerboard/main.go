@@ -41,6 +41,7 @@ type config struct {
 	logFormat  string
 	connsPerIP int
 	shutdown   time.Duration
+	keys       string
 	// Limits a load test lifts; the defaults are server's.
 	msgsPerIP   float64
 	msgsPerConn float64
@@ -65,6 +66,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.logFormat, "log-format", env("PARTNERBOARD_LOG_FORMAT", "text"), "log format: text or json (env PARTNERBOARD_LOG_FORMAT)")
 	fs.IntVar(&c.connsPerIP, "max-conns-per-ip", server.DefaultConnsPerIP, "most WebSockets open from one address")
 	fs.DurationVar(&c.shutdown, "shutdown-timeout", 20*time.Second, "how long a graceful shutdown may take")
+	fs.StringVar(&c.keys, "signing-keys", env("PARTNERBOARD_SIGNING_KEYS", ""), "keys that sign join links, id:base64secret[,id:base64secret…]; the first signs, the rest are still accepted. Default: a key kept in the data directory (env PARTNERBOARD_SIGNING_KEYS)")
 	fs.Float64Var(&c.msgsPerIP, "max-msgs-per-ip", server.DefaultMessagesPerSecondPerIP, "most WebSocket messages a second from one address, all its connections together")
 	fs.Float64Var(&c.msgsPerConn, "max-msgs-per-conn", server.DefaultMessagesPerSecond, "most WebSocket messages a second from one connection")
 	fs.Float64Var(&c.msgBurst, "msg-burst", server.DefaultBurst, "how many messages one connection may send ahead of -max-msgs-per-conn")
@@ -106,7 +108,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cfg.origins != "" {
 		origins = strings.Split(cfg.origins, ",")
 	}
+	signer, err := signingKeys(cfg.keys, cfg.dataDir)
+	if err != nil {
+		return err
+	}
 	srv := server.New(h, store, server.Config{Logger: log, AllowedOrigins: origins, ConnsPerIP: cfg.connsPerIP,
+		Workshops: store, Signer: signer,
 		MessagesPerSecondPerIP: cfg.msgsPerIP, MessagesPerSecond: cfg.msgsPerConn, Burst: cfg.msgBurst})
 	if cfg.pprofAddr != "" {
 		stopPprof, err := servePprof(cfg.pprofAddr, log)

@@ -6,6 +6,7 @@ package testenv
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -22,6 +23,7 @@ import (
 	"partnerboard/hub"
 	"partnerboard/server"
 	"partnerboard/store/sqlite"
+	"partnerboard/workshop"
 )
 
 // Env is one running server.
@@ -58,6 +60,16 @@ func Start(tb testing.TB, opts Options) *Env {
 	}
 	opts.Hub.Logger = log
 	opts.Server.Logger = log
+	if opts.Server.Signer == nil {
+		secret := make([]byte, 32)
+		_, _ = rand.Read(secret)
+		signer, err := workshop.NewSigner(workshop.Key{ID: "test", Secret: secret})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		opts.Server.Signer = signer
+	}
+	opts.Server.Workshops = st
 	h := hub.New(st, memory.New(st, opts.Hub.RetainOps), opts.Hub)
 	srv := server.New(h, st, opts.Server)
 	ts := httptest.NewServer(srv.Handler())

@@ -1,0 +1,462 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"partnerboard/board"
+	"partnerboard/hub"
+	"partnerboard/workshop"
+)
+
+// Workshop-side limits and names.
+const (
+	// SessionCookie holds the link token once a page has exchanged it: it
+	// is HttpOnly (no script reads it) and SameSite=Strict (no other site
+	// can send it), and it never appears in a URL.
+	SessionCookie = "pb_session"
+	// FacilitatorLinkLifetime is how long the link handed to the person
+	// who creates a workshop lasts.
+	FacilitatorLinkLifetime = 30 * 24 * time.Hour
+	// DefaultLinkLifetime is how long other links last unless asked.
+	DefaultLinkLifetime = 7 * 24 * time.Hour
+	// CloseRevoked: the link was withdrawn or has expired.
+	CloseRevoked = 4403
+)
+
+// sessions remembers which live clients joined with which link, so that
+// withdrawing a link closes its sockets at once.
+type sessions struct {
+	mu     sync.Mutex
+	byLink map[string]map[*hub.Client]struct{}
+}
+
+func (s *sessions) add(link string, c *hub.Client) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.byLink == nil {
+		s.byLink = make(map[string]map[*hub.Client]struct{})
+	}
+	if s.byLink[link] == nil {
+		s.byLink[link] = make(map[*hub.Client]struct{})
+	}
+	s.byLink[link][c] = struct{}{}
+}
+
+func (s *sessions) remove(link string, c *hub.Client) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.byLink[link], c)
+	if len(s.byLink[link]) == 0 {
+		delete(s.byLink, link)
+	}
+}
+
+func (s *sessions) kick(link string) int {
+	s.mu.Lock()
+	cs := make([]*hub.Client, 0, len(s.byLink[link]))
+	for c := range s.byLink[link] {
+		cs = append(cs, c)
+	}
+	s.mu.Unlock()
+	for _, c := range cs {
+		c.Kick(hub.ReasonRevoked)
+	}
+	return len(cs)
+}
+
+func (s *Server) workshopRoutes(api *echo.Group) {
+	api.POST("/workshops", s.createWorkshop)
+	api.POST("/session", s.startSession)
+	api.GET("/session", s.currentSession)
+	api.GET("/workshops/:id", s.getWorkshop)
+	api.POST("/workshops/:id/links", s.createLink)
+	api.GET("/workshops/:id/links", s.listLinks)
+	api.DELETE("/workshops/:id/links/:link", s.revokeLink)
+	api.POST("/workshops/:id/boards/:board/lock", s.lockBoard)
+	api.POST("/workshops/:id/plenary", s.setPlenary)
+}
+
+func unauthorized(msg string) error {
+	return echo.NewHTTPError(http.StatusUnauthorized, apiError{Code: "unauthorized", Message: msg})
+}
+
+func forbidden(msg string) error {
+	return echo.NewHTTPError(http.StatusForbidden, apiError{Code: "forbidden", Message: msg})
+}
+
+// authError maps workshop errors to the answer a person sees.
+func authError(err error) error {
+	switch {
+	case errors.Is(err, workshop.ErrExpired):
+		return unauthorized("This link has expired. Please ask the facilitator for a new one.")
+	case errors.Is(err, workshop.ErrRevoked):
+		return unauthorized("This link has been withdrawn. Please ask the facilitator for a new one.")
+	case errors.Is(err, workshop.ErrBadToken):
+		return unauthorized("This link is not valid. Please check you copied all of it, or ask the facilitator for a new one.")
+	default:
+		return err
+	}
+}
+
+func (s *Server) workshopsEnabled() error {
+	if s.cfg.Workshops == nil || s.cfg.Signer == nil {
+		return echo.NewHTTPError(http.StatusNotFound, apiError{Code: "not_found", Message: "Workshops are not enabled on this server."})
+	}
+	return nil
+}
+
+// session reads and checks the request's session cookie.
+func (s *Server) session(c echo.Context) (workshop.Claims, error) {
+	if err := s.workshopsEnabled(); err != nil {
+		return workshop.Claims{}, err
+	}
+	ck, err := c.Cookie(SessionCookie)
+	if err != nil || ck.Value == "" {
+		return workshop.Claims{}, unauthorized("Please open the link the facilitator gave you.")
+	}
+	claims, err := workshop.Authenticate(c.Request().Context(), s.cfg.Signer, s.cfg.Workshops, ck.Value, s.cfg.Now())
+	if err != nil {
+		return workshop.Claims{}, authError(err)
+	}
+	return claims, nil
+}
+
+// facilitatorOf checks that the session is a facilitator of the workshop in
+// the path, and returns the workshop.
+func (s *Server) facilitatorOf(c echo.Context) (workshop.Workshop, error) {
+	claims, err := s.session(c)
+	if err != nil {
+		return workshop.Workshop{}, err
+	}
+	if claims.Workshop != c.Param("id") || claims.Role != workshop.Facilitator {
+		return workshop.Workshop{}, forbidden("Only the workshop's facilitators can do that.")
+	}
+	return s.cfg.Workshops.Workshop(c.Request().Context(), claims.Workshop)
+}
+
+type linkOut struct {
+	Link  workshop.Link `json:"link"`
+	Token string        `json:"token"`
+	// URL carries the token in its fragment: browsers never send a
+	// fragment to a server, so it stays out of every access log.
+	URL string `json:"url"`
+}
+
+func (s *Server) issue(l workshop.Link) (linkOut, error) {
+	tok, err := s.cfg.Signer.Issue(l)
+	if err != nil {
+		return linkOut{}, err
+	}
+	return linkOut{Link: l, Token: tok, URL: "/w/" + l.Workshop + "#t=" + tok}, nil
+}
+
+// createWorkshop makes the workshop, a board per group and the plenary,
+// and a facilitator link for the person who asked.
+func (s *Server) createWorkshop(c echo.Context) error {
+	if err := s.workshopsEnabled(); err != nil {
+		return err
+	}
+	var p workshop.Plan
+	if err := jsonDecoder(c.Request().Body, 64<<10).Decode(&p); err != nil {
+		return badRequest("bad_json", "The request body must be a JSON object with a title, a template, partners and a number of groups.")
+	}
+	if err := p.Check(); err != nil {
+		return badRequest("bad_workshop", strings.TrimPrefix(err.Error(), workshop.ErrInvalid.Error()+": "))
+	}
+	ctx := c.Request().Context()
+	now := s.cfg.Now()
+	w := workshop.New(p, func() string { return randomID(9) }, now.UnixMilli())
+	create := func(id, title string, t board.Template) error {
+		st, err := board.TemplateState(t, p.Partners)
+		if err != nil {
+			return err
+		}
+		state, err := st.MarshalJSON()
+		if err != nil {
+			return err
+		}
+		return s.boards.CreateBoard(ctx, hub.BoardInfo{ID: id, Title: title, Template: string(t), Epoch: randomID(6), Created: now.UnixMilli()}, state)
+	}
+	if err := create(w.Plenary, w.Title+": plenary", board.TemplateResponseMap); err != nil {
+		return err
+	}
+	for _, g := range w.Groups {
+		if err := create(g.Board, w.Title+": "+g.Name, p.Template); err != nil {
+			return err
+		}
+	}
+	if err := s.cfg.Workshops.CreateWorkshop(ctx, w); err != nil {
+		return err
+	}
+	l, err := workshop.NewLink(&w, workshop.Facilitator, "", "Facilitator", randomID(12), now, FacilitatorLinkLifetime)
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Workshops.SaveLink(ctx, l); err != nil {
+		return err
+	}
+	out, err := s.issue(l)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"workshop": w, "facilitator": out})
+}
+
+type sessionReq struct {
+	Token string `json:"token"`
+}
+
+type sessionOut struct {
+	Workshop workshop.Workshop `json:"workshop"`
+	Role     workshop.Role     `json:"role"`
+	Group    string            `json:"group,omitempty"`
+	Expires  int64             `json:"expires"`
+}
+
+// startSession exchanges a link's token (from the page's URL fragment) for
+// an HttpOnly session cookie.
+func (s *Server) startSession(c echo.Context) error {
+	if err := s.workshopsEnabled(); err != nil {
+		return err
+	}
+	var req sessionReq
+	if err := jsonDecoder(c.Request().Body, 16<<10).Decode(&req); err != nil || req.Token == "" {
+		return badRequest("bad_json", "The request body must be a JSON object with the link's token.")
+	}
+	claims, err := workshop.Authenticate(c.Request().Context(), s.cfg.Signer, s.cfg.Workshops, req.Token, s.cfg.Now())
+	if err != nil {
+		return authError(err)
+	}
+	w, err := s.cfg.Workshops.Workshop(c.Request().Context(), claims.Workshop)
+	if err != nil {
+		return err
+	}
+	c.SetCookie(&http.Cookie{
+		Name: SessionCookie, Value: req.Token, Path: "/", Expires: claims.Expires,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.Scheme() == "https",
+	})
+	return c.JSON(http.StatusOK, sessionOut{Workshop: w, Role: claims.Role, Group: claims.Group, Expires: claims.Expires.UnixMilli()})
+}
+
+func (s *Server) currentSession(c echo.Context) error {
+	claims, err := s.session(c)
+	if err != nil {
+		return err
+	}
+	w, err := s.cfg.Workshops.Workshop(c.Request().Context(), claims.Workshop)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, sessionOut{Workshop: w, Role: claims.Role, Group: claims.Group, Expires: claims.Expires.UnixMilli()})
+}
+
+func (s *Server) getWorkshop(c echo.Context) error {
+	claims, err := s.session(c)
+	if err != nil {
+		return err
+	}
+	if claims.Workshop != c.Param("id") {
+		return forbidden("Your link is for another workshop.")
+	}
+	w, err := s.cfg.Workshops.Workshop(c.Request().Context(), claims.Workshop)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, w)
+}
+
+type linkReq struct {
+	Role  workshop.Role `json:"role"`
+	Group string        `json:"group"`
+	Label string        `json:"label"`
+	Hours float64       `json:"hours"` // lifetime; DefaultLinkLifetime if 0
+}
+
+func (s *Server) createLink(c echo.Context) error {
+	w, err := s.facilitatorOf(c)
+	if err != nil {
+		return err
+	}
+	var req linkReq
+	if err := jsonDecoder(c.Request().Body, 16<<10).Decode(&req); err != nil {
+		return badRequest("bad_json", "The request body must be a JSON object with a role.")
+	}
+	ttl := DefaultLinkLifetime
+	if req.Hours != 0 {
+		ttl = time.Duration(req.Hours * float64(time.Hour))
+	}
+	l, err := workshop.NewLink(&w, req.Role, req.Group, strings.TrimSpace(req.Label), randomID(12), s.cfg.Now(), ttl)
+	if err != nil {
+		return badRequest("bad_link", strings.TrimPrefix(err.Error(), workshop.ErrInvalid.Error()+": "))
+	}
+	if err := s.cfg.Workshops.SaveLink(c.Request().Context(), l); err != nil {
+		return err
+	}
+	out, err := s.issue(l)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+func (s *Server) listLinks(c echo.Context) error {
+	w, err := s.facilitatorOf(c)
+	if err != nil {
+		return err
+	}
+	links, err := s.cfg.Workshops.Links(c.Request().Context(), w.ID)
+	if err != nil {
+		return err
+	}
+	if links == nil {
+		links = []workshop.Link{}
+	}
+	return c.JSON(http.StatusOK, links)
+}
+
+// revokeLink withdraws a link and closes every socket opened with it.
+func (s *Server) revokeLink(c echo.Context) error {
+	w, err := s.facilitatorOf(c)
+	if err != nil {
+		return err
+	}
+	l, err := s.cfg.Workshops.Link(c.Request().Context(), c.Param("link"))
+	if err != nil || l.Workshop != w.ID {
+		return echo.NewHTTPError(http.StatusNotFound, apiError{Code: "not_found", Message: "This workshop has no such link."})
+	}
+	if err := s.cfg.Workshops.RevokeLink(c.Request().Context(), l.ID); err != nil {
+		return err
+	}
+	closed := s.live.kick(l.ID)
+	return c.JSON(http.StatusOK, map[string]any{"revoked": l.ID, "closed": closed})
+}
+
+type lockReq struct {
+	Locked bool `json:"locked"`
+}
+
+func (s *Server) lockBoard(c echo.Context) error {
+	w, err := s.facilitatorOf(c)
+	if err != nil {
+		return err
+	}
+	id := c.Param("board")
+	if !w.HasBoard(id) {
+		return echo.NewHTTPError(http.StatusNotFound, apiError{Code: "not_found", Message: "This workshop has no such board."})
+	}
+	var req lockReq
+	if err := jsonDecoder(c.Request().Body, 1<<10).Decode(&req); err != nil {
+		return badRequest("bad_json", `The request body must be {"locked": true} or {"locked": false}.`)
+	}
+	locked := w.Locked[:0:0]
+	for _, b := range w.Locked {
+		if b != id {
+			locked = append(locked, b)
+		}
+	}
+	if req.Locked {
+		locked = append(locked, id)
+	}
+	w.Locked = locked
+	if err := s.cfg.Workshops.UpdateWorkshop(c.Request().Context(), w); err != nil {
+		return err
+	}
+	if err := s.hub.SetLocked(c.Request().Context(), id, req.Locked); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, w)
+}
+
+type plenaryReq struct {
+	Open bool `json:"open"`
+}
+
+func (s *Server) setPlenary(c echo.Context) error {
+	w, err := s.facilitatorOf(c)
+	if err != nil {
+		return err
+	}
+	var req plenaryReq
+	if err := jsonDecoder(c.Request().Body, 1<<10).Decode(&req); err != nil {
+		return badRequest("bad_json", `The request body must be {"open": true} or {"open": false}.`)
+	}
+	w.PlenaryOpen = req.Open
+	if err := s.cfg.Workshops.UpdateWorkshop(c.Request().Context(), w); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, w)
+}
+
+// boardAccess decides, for a WebSocket about to join a board, whether it
+// may and how. Boards outside any workshop are open to whoever has their
+// address. A workshop's boards need a session of that workshop:
+// facilitators may do everything; observers only watch; participants edit
+// their own group's board and the plenary while it is open, and watch
+// the rest.
+type access struct {
+	readOnly, facilitator, locked bool
+	link                          string
+	expires                       time.Time
+}
+
+func (s *Server) boardAccess(c echo.Context, boardID string) (access, error) {
+	if s.cfg.Workshops == nil {
+		return access{}, nil
+	}
+	ctx := c.Request().Context()
+	w, err := s.cfg.Workshops.WorkshopOfBoard(ctx, boardID)
+	if errors.Is(err, workshop.ErrNotFound) {
+		return access{}, nil
+	}
+	if err != nil {
+		return access{}, err
+	}
+	claims, err := s.session(c)
+	if err != nil {
+		return access{}, err
+	}
+	if claims.Workshop != w.ID {
+		return access{}, forbidden("Your link is for another workshop.")
+	}
+	a := access{link: claims.LinkID, expires: claims.Expires, locked: w.IsLocked(boardID)}
+	switch claims.Role {
+	case workshop.Facilitator:
+		a.facilitator = true
+	case workshop.Observer:
+		a.readOnly = true
+	case workshop.Participant:
+		own := false
+		if g, ok := w.Group(claims.Group); ok && g.Board == boardID {
+			own = true
+		}
+		if claims.Group == "" {
+			own = boardID != w.Plenary // a workshop-wide link may edit any group board
+		}
+		a.readOnly = !own && !(boardID == w.Plenary && w.PlenaryOpen)
+	}
+	return a, nil
+}
+
+// expireAt ends the client's session when its link's time is over.
+func expireAt(ctx context.Context, c *hub.Client, at time.Time, now time.Time) {
+	if at.IsZero() {
+		return
+	}
+	t := time.NewTimer(at.Sub(now))
+	go func() {
+		defer t.Stop()
+		select {
+		case <-t.C:
+			c.Kick(hub.ReasonRevoked)
+		case <-c.Done():
+		case <-ctx.Done():
+		}
+	}()
+}
