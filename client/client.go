@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -38,6 +40,12 @@ type Options struct {
 	// ReadLimit bounds one incoming frame (default 64 MiB: a welcome
 	// carries a whole board).
 	ReadLimit int64
+	// NoState makes the client keep no board state, for load generators
+	// that run thousands of clients in one process: the state in a welcome
+	// and the ops of entries and acks are neither decoded nor applied, so
+	// State stays an empty board. Everything else is unchanged: sequence
+	// order is still checked, acks and recovery work, OnOp is still called.
+	NoState bool
 }
 
 // Entry is one sequenced batch.
@@ -274,6 +282,10 @@ type message struct {
 }
 
 func (c *Client) handle(line []byte, at time.Time) error {
+	if cs, ok := parseCursors(line); ok {
+		c.gotCursors(cs, at)
+		return nil
+	}
 	var m message
 	if err := json.Unmarshal(line, &m); err != nil {
 		return fmt.Errorf("decode message: %w", err)
@@ -333,17 +345,91 @@ func (c *Client) handle(line []byte, at time.Time) error {
 			y, _ := t[2].(float64)
 			cs = append(cs, Cursor{Session: s, X: x, Y: y})
 		}
-		c.mu.Lock()
-		c.stats.Cursors++
-		c.mu.Unlock()
-		if c.opts.OnCursors != nil {
-			c.opts.OnCursors(cs, at)
-		}
-	case "pong":
+		c.gotCursors(cs, at)
+	case "pong", "lock":
 	default:
 		return fmt.Errorf("unknown message %q", m.T)
 	}
 	return nil
+}
+
+func (c *Client) gotCursors(cs []Cursor, at time.Time) {
+	c.mu.Lock()
+	c.stats.Cursors++
+	c.mu.Unlock()
+	if c.opts.OnCursors != nil {
+		c.opts.OnCursors(cs, at)
+	}
+}
+
+var cursorsPrefix = []byte(`{"t":"cursors","c":[`)
+
+// parseCursors decodes a cursors message in exactly the form the server
+// writes ({"t":"cursors","c":[["id",x,y],...]}, ids without escapes)
+// without reflection: it is the message a client receives most often, and
+// a load generator runs thousands of clients. ok is false for anything
+// else, which then takes the general path.
+func parseCursors(line []byte) (cs []Cursor, ok bool) {
+	b, ok := bytes.CutPrefix(line, cursorsPrefix)
+	if !ok {
+		return nil, false
+	}
+	if string(b) == "]}" {
+		return []Cursor{}, true
+	}
+	for {
+		if len(b) < 2 || b[0] != '[' || b[1] != '"' {
+			return nil, false
+		}
+		b = b[2:]
+		end := bytes.IndexByte(b, '"')
+		if end < 0 || bytes.IndexByte(b[:end], '\\') >= 0 {
+			return nil, false
+		}
+		cur := Cursor{Session: string(b[:end])}
+		b = b[end+1:]
+		if len(b) == 0 || b[0] != ',' {
+			return nil, false
+		}
+		b = b[1:]
+		if cur.X, b, ok = cursorNumber(b, ','); !ok {
+			return nil, false
+		}
+		if cur.Y, b, ok = cursorNumber(b, ']'); !ok {
+			return nil, false
+		}
+		cs = append(cs, cur)
+		switch {
+		case string(b) == "]}":
+			return cs, true
+		case len(b) > 0 && b[0] == ',':
+			b = b[1:]
+		default:
+			return nil, false
+		}
+	}
+}
+
+// cursorNumber reads "<number><stop>" from b and returns the number and
+// what follows stop.
+func cursorNumber(b []byte, stop byte) (float64, []byte, bool) {
+	end := bytes.IndexByte(b, stop)
+	if end <= 0 {
+		return 0, nil, false
+	}
+	num := b[:end]
+	// The characters of a JSON number only, so that ParseFloat's Go
+	// extensions (Inf, hex, underscores) are never accepted.
+	for i, ch := range num {
+		if !(ch >= '0' && ch <= '9' || ch == '.' || ch == 'e' || ch == 'E' || ch == '+' || ch == '-') || (i == 0 && ch != '-' && (ch < '0' || ch > '9')) {
+			return 0, nil, false
+		}
+	}
+	f, err := strconv.ParseFloat(string(num), 64)
+	if err != nil {
+		return 0, nil, false
+	}
+	return f, b[end+1:], true
 }
 
 func (c *Client) onWelcome(m *message) error {
@@ -352,8 +438,10 @@ func (c *Client) onWelcome(m *message) error {
 	c.stats.Welcomes++
 	if len(m.State) > 0 {
 		s := board.NewState()
-		if err := s.UnmarshalJSON(m.State); err != nil {
-			return fmt.Errorf("decode welcome state: %w", err)
+		if !c.opts.NoState {
+			if err := s.UnmarshalJSON(m.State); err != nil {
+				return fmt.Errorf("decode welcome state: %w", err)
+			}
 		}
 		c.state = s
 		c.seq = m.Seq
@@ -396,11 +484,13 @@ func (c *Client) applyEntry(e Entry) error {
 			}
 		}
 	}
-	ops, err := board.DecodeOps(e.Ops)
-	if err != nil {
-		return fmt.Errorf("decode entry %d: %w", e.Seq, err)
+	if !c.opts.NoState {
+		ops, err := board.DecodeOps(e.Ops)
+		if err != nil {
+			return fmt.Errorf("decode entry %d: %w", e.Seq, err)
+		}
+		c.state.Apply(ops)
 	}
-	c.state.Apply(ops)
 	c.seq = e.Seq
 	return nil
 }
@@ -417,7 +507,9 @@ func (c *Client) confirm(batch string, seq uint64, _ error) error {
 			if seq != c.seq+1 {
 				return fmt.Errorf("ack %d arrived after %d: a gap in the log", seq, c.seq)
 			}
-			c.state.Apply(p.ops)
+			if !c.opts.NoState {
+				c.state.Apply(p.ops)
+			}
 			c.seq = seq
 		}
 		c.pending = append(c.pending[:i], c.pending[i+1:]...)
@@ -501,10 +593,37 @@ func (c *Client) sendRaw(ctx context.Context, ops []board.Op, raw json.RawMessag
 
 // Cursor sends the pointer position.
 func (c *Client) Cursor(ctx context.Context, x, y float64) error {
+	// Built by hand rather than with encoding/json: pages send up to 20
+	// moves a second, and a load generator thousands of clients' worth.
+	b := make([]byte, 0, 64)
+	b = append(b, `{"t":"cursor","x":`...)
+	b, err := appendNumber(b, x)
+	if err != nil {
+		return err
+	}
+	b = append(b, `,"y":`...)
+	if b, err = appendNumber(b, y); err != nil {
+		return err
+	}
+	b = append(b, '}')
 	c.mu.Lock()
 	conn := c.conn
 	c.mu.Unlock()
-	return c.writeJSON(ctx, conn, map[string]any{"t": "cursor", "x": x, "y": y})
+	return conn.Write(ctx, websocket.MessageText, b)
+}
+
+// appendNumber appends f as encoding/json would write it.
+func appendNumber(b []byte, f float64) ([]byte, error) {
+	if a := math.Abs(f); math.IsNaN(f) || math.IsInf(f, 0) || (a != 0 && (a < 1e-6 || a >= 1e21)) {
+		// Not a JSON number (the same error as before), or one that
+		// encoding/json writes with an exponent.
+		n, err := json.Marshal(f)
+		if err != nil {
+			return nil, err
+		}
+		return append(b, n...), nil
+	}
+	return strconv.AppendFloat(b, f, 'f', -1, 64), nil
 }
 
 // Editing says which object this client is editing ("" when done).
