@@ -139,6 +139,7 @@ func (s *Server) routes() {
 	api.GET("/boards/:id", s.getBoard)
 	api.GET("/templates/persona/ops", s.personaOps)
 	s.workshopRoutes(api)
+	s.exportRoutes(api)
 	e.GET("/w/:id", index)
 	e.GET("/ws/boards/:id", s.serveWS)
 }

@@ -291,3 +291,5 @@ func asErr(err error, target **client.ErrorMsg) bool {
 	}
 	return ok
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
