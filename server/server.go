@@ -49,6 +49,8 @@ type Config struct {
 	// without them only open boards exist.
 	Workshops workshop.Repository
 	Signer    *workshop.Signer
+	// Snapshots enables saved snapshots of boards.
+	Snapshots workshop.Snapshots
 	// Now is the clock, for rate limits; tests may replace it.
 	Now func() time.Time
 }
@@ -140,6 +142,7 @@ func (s *Server) routes() {
 	api.GET("/templates/persona/ops", s.personaOps)
 	s.workshopRoutes(api)
 	s.exportRoutes(api)
+	s.snapshotRoutes(api)
 	e.GET("/w/:id", index)
 	e.GET("/ws/boards/:id", s.serveWS)
 }

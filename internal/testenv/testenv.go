@@ -70,6 +70,7 @@ func Start(tb testing.TB, opts Options) *Env {
 		opts.Server.Signer = signer
 	}
 	opts.Server.Workshops = st
+	opts.Server.Snapshots = st
 	h := hub.New(st, memory.New(st, opts.Hub.RetainOps), opts.Hub)
 	srv := server.New(h, st, opts.Server)
 	ts := httptest.NewServer(srv.Handler())

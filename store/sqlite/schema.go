@@ -56,6 +56,19 @@ var migrations = [][]string{
 		) STRICT`,
 		`CREATE INDEX links_by_workshop ON links (workshop)`,
 	},
+	// 3: snapshots of boards.
+	{
+		`CREATE TABLE snapshots (
+			id       TEXT    NOT NULL PRIMARY KEY,
+			board    TEXT    NOT NULL REFERENCES boards (id) ON DELETE CASCADE,
+			workshop TEXT    NOT NULL,
+			name     TEXT    NOT NULL,
+			created  INTEGER NOT NULL,
+			seq      INTEGER NOT NULL,
+			state    BLOB    NOT NULL
+		) STRICT`,
+		`CREATE INDEX snapshots_by_board ON snapshots (board, created)`,
+	},
 }
 
 // migrate brings the database behind db up to len(migrations). It runs in one
