@@ -37,6 +37,9 @@ type Options struct {
 	OnCursors func(c []Cursor, at time.Time)
 	// OnError, if set, is called for every protocol error message.
 	OnError func(e ErrorMsg)
+	// OnNotice, if set, is called with the type and the raw JSON of every
+	// workshop-wide message (broadcast, timer, goto). It must not block.
+	OnNotice func(t string, raw []byte)
 	// ReadLimit bounds one incoming frame (default 64 MiB: a welcome
 	// carries a whole board).
 	ReadLimit int64
@@ -346,6 +349,10 @@ func (c *Client) handle(line []byte, at time.Time) error {
 			cs = append(cs, Cursor{Session: s, X: x, Y: y})
 		}
 		c.gotCursors(cs, at)
+	case "broadcast", "timer", "goto":
+		if c.opts.OnNotice != nil {
+			c.opts.OnNotice(m.T, line)
+		}
 	case "pong", "lock":
 	default:
 		return fmt.Errorf("unknown message %q", m.T)

@@ -51,6 +51,12 @@ type Client struct {
 // Session is the id the hub gave this connection; others see it in presence.
 func (c *Client) Session() string { return c.session }
 
+// ClientID is the id the page gave itself, stable across its reconnects.
+func (c *Client) ClientID() string { return c.clientID }
+
+// Board is the id of the board the client is on.
+func (c *Client) Board() string { return c.room.id }
+
 // Ready has a value whenever messages wait to be taken with Take.
 func (c *Client) Ready() <-chan struct{} { return c.out.ready }
 

@@ -217,6 +217,26 @@ func (h *Hub) SetLocked(ctx context.Context, board string, locked bool) error {
 	return nil
 }
 
+// Notify sends msg to everyone on the given boards that have people on
+// them: workshop-wide news such as a broadcast or a timer. Boards nobody is
+// on are skipped; pages learn the current state when they join.
+func (h *Hub) Notify(ctx context.Context, boards []string, msg []byte) {
+	for _, b := range boards {
+		h.mu.Lock()
+		r := h.rooms[b]
+		if r != nil {
+			r.joining++
+		}
+		h.mu.Unlock()
+		if r == nil {
+			continue
+		}
+		if err := r.send(ctx, notifyReq{msg: msg}); err != nil {
+			h.unacquire(r)
+		}
+	}
+}
+
 // Snapshot is a board's content at a sequence number.
 type Snapshot struct {
 	Board BoardInfo       `json:"board"`

@@ -32,6 +32,7 @@ type (
 	}
 	snapshotReq struct{ reply chan *Snapshot }
 	lockReq     struct{ locked bool }
+	notifyReq   struct{ msg []byte }
 )
 
 // batchKey identifies a batch across retries and reconnects.
@@ -257,6 +258,8 @@ func (r *Room) drainJoins(err error) {
 			case snapshotReq:
 				r.hub.joined(r)
 				close(m.reply)
+			case lockReq, notifyReq:
+				r.hub.joined(r)
 			}
 		default:
 			return
@@ -306,6 +309,9 @@ func (r *Room) handle(m any) {
 	case lockReq:
 		r.hub.joined(r)
 		r.setLocked(m.locked)
+	case notifyReq:
+		r.hub.joined(r)
+		r.broadcast(m.msg, nil)
 	case snapshotReq:
 		r.hub.joined(r)
 		m.reply <- &Snapshot{Board: r.info, Seq: r.seq, State: r.encodedState()}

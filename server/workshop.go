@@ -2,11 +2,13 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -31,10 +33,17 @@ const (
 )
 
 // sessions remembers which live clients joined with which link, so that
-// withdrawing a link closes its sockets at once.
+// withdrawing a link closes its sockets at once and a facilitator can
+// reach one person's page.
 type sessions struct {
-	mu     sync.Mutex
-	byLink map[string]map[*hub.Client]struct{}
+	mu        sync.Mutex
+	byLink    map[string]map[*hub.Client]struct{}
+	bySession map[string]liveClient
+}
+
+type liveClient struct {
+	c    *hub.Client
+	link string
 }
 
 func (s *sessions) add(link string, c *hub.Client) {
@@ -42,11 +51,13 @@ func (s *sessions) add(link string, c *hub.Client) {
 	defer s.mu.Unlock()
 	if s.byLink == nil {
 		s.byLink = make(map[string]map[*hub.Client]struct{})
+		s.bySession = make(map[string]liveClient)
 	}
 	if s.byLink[link] == nil {
 		s.byLink[link] = make(map[*hub.Client]struct{})
 	}
 	s.byLink[link][c] = struct{}{}
+	s.bySession[c.Session()] = liveClient{c: c, link: link}
 }
 
 func (s *sessions) remove(link string, c *hub.Client) {
@@ -56,6 +67,14 @@ func (s *sessions) remove(link string, c *hub.Client) {
 	if len(s.byLink[link]) == 0 {
 		delete(s.byLink, link)
 	}
+	delete(s.bySession, c.Session())
+}
+
+func (s *sessions) find(session string) (liveClient, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	lc, ok := s.bySession[session]
+	return lc, ok
 }
 
 func (s *sessions) kick(link string) int {
@@ -81,6 +100,10 @@ func (s *Server) workshopRoutes(api *echo.Group) {
 	api.DELETE("/workshops/:id/links/:link", s.revokeLink)
 	api.POST("/workshops/:id/boards/:board/lock", s.lockBoard)
 	api.POST("/workshops/:id/plenary", s.setPlenary)
+	api.POST("/workshops/:id/broadcast", s.broadcast)
+	api.POST("/workshops/:id/timer", s.setTimer)
+	api.POST("/workshops/:id/gather", s.gather)
+	api.POST("/workshops/:id/move", s.move)
 }
 
 func unauthorized(msg string) error {
@@ -394,16 +417,42 @@ func (s *Server) setPlenary(c echo.Context) error {
 	return c.JSON(http.StatusOK, w)
 }
 
-// boardAccess decides, for a WebSocket about to join a board, whether it
-// may and how. Boards outside any workshop are open to whoever has their
-// address. A workshop's boards need a session of that workshop:
-// facilitators may do everything; observers only watch; participants edit
-// their own group's board and the plenary while it is open, and watch
-// the rest.
+// access is what a connection may do on one board. Boards outside any
+// workshop are open to whoever has their address. A workshop's boards need
+// a session of that workshop: facilitators may do everything; observers
+// only watch; participants edit their own group's board (every group
+// board, with a link for the whole workshop) and the plenary while it is
+// open, and watch the rest.
 type access struct {
 	readOnly, facilitator, locked bool
 	link                          string
 	expires                       time.Time
+	// For participants: the workshop and the link's group, to work out
+	// their group once the page has said who it is (see forClient).
+	w         *workshop.Workshop
+	linkGroup string
+	board     string
+}
+
+// participantMayEdit reports whether a participant in group g may edit board.
+func participantMayEdit(w *workshop.Workshop, g, board string) bool {
+	if board == w.Plenary {
+		return w.PlenaryOpen
+	}
+	if g == "" {
+		return true
+	}
+	grp, ok := w.Group(g)
+	return ok && grp.Board == board
+}
+
+// forClient settles a participant's rights once the page's client id is
+// known: a facilitator may have moved that page to another group.
+func (a access) forClient(client string) access {
+	if a.w != nil {
+		a.readOnly = !participantMayEdit(a.w, a.w.GroupOf(a.link, client, a.linkGroup), a.board)
+	}
+	return a
 }
 
 func (s *Server) boardAccess(c echo.Context, boardID string) (access, error) {
@@ -425,21 +474,15 @@ func (s *Server) boardAccess(c echo.Context, boardID string) (access, error) {
 	if claims.Workshop != w.ID {
 		return access{}, forbidden("Your link is for another workshop.")
 	}
-	a := access{link: claims.LinkID, expires: claims.Expires, locked: w.IsLocked(boardID)}
+	a := access{link: claims.LinkID, expires: claims.Expires, locked: w.IsLocked(boardID), board: boardID}
 	switch claims.Role {
 	case workshop.Facilitator:
 		a.facilitator = true
 	case workshop.Observer:
 		a.readOnly = true
 	case workshop.Participant:
-		own := false
-		if g, ok := w.Group(claims.Group); ok && g.Board == boardID {
-			own = true
-		}
-		if claims.Group == "" {
-			own = boardID != w.Plenary // a workshop-wide link may edit any group board
-		}
-		a.readOnly = !own && !(boardID == w.Plenary && w.PlenaryOpen)
+		a.w, a.linkGroup = &w, claims.Group
+		a.readOnly = !participantMayEdit(&w, claims.Group, boardID)
 	}
 	return a, nil
 }
@@ -459,4 +502,123 @@ func expireAt(ctx context.Context, c *hub.Client, at time.Time, now time.Time) {
 		case <-ctx.Done():
 		}
 	}()
+}
+
+// notify sends a message to every page of the workshop.
+func (s *Server) notify(c echo.Context, w workshop.Workshop, msg any) {
+	b, _ := json.Marshal(msg)
+	s.hub.Notify(c.Request().Context(), w.Boards(), b)
+}
+
+type broadcastReq struct {
+	Message string `json:"message"`
+}
+
+// broadcast shows a message from the facilitator on every page.
+func (s *Server) broadcast(c echo.Context) error {
+	w, err := s.facilitatorOf(c)
+	if err != nil {
+		return err
+	}
+	var req broadcastReq
+	if err := jsonDecoder(c.Request().Body, 8<<10).Decode(&req); err != nil {
+		return badRequest("bad_json", `The request body must be {"message": "…"}.`)
+	}
+	text := strings.TrimSpace(req.Message)
+	if text == "" || len(text) > workshop.MaxBroadcastBytes || !utf8.ValidString(text) {
+		return badRequest("bad_message", "Please write a message of up to 1,024 bytes.")
+	}
+	w.Message = &workshop.Broadcast{Text: text, At: s.cfg.Now().UnixMilli()}
+	if err := s.cfg.Workshops.UpdateWorkshop(c.Request().Context(), w); err != nil {
+		return err
+	}
+	s.notify(c, w, map[string]any{"t": "broadcast", "message": text, "at": w.Message.At})
+	return c.JSON(http.StatusOK, w)
+}
+
+type timerReq struct {
+	Seconds int `json:"seconds"`
+}
+
+// MaxTimerSeconds bounds the shared countdown: a whole day.
+const MaxTimerSeconds = 24 * 60 * 60
+
+// setTimer starts (or, with 0 seconds, stops) the countdown every page shows.
+func (s *Server) setTimer(c echo.Context) error {
+	w, err := s.facilitatorOf(c)
+	if err != nil {
+		return err
+	}
+	var req timerReq
+	if err := jsonDecoder(c.Request().Body, 1<<10).Decode(&req); err != nil || req.Seconds < 0 || req.Seconds > MaxTimerSeconds {
+		return badRequest("bad_timer", `The request body must be {"seconds": n} with n from 0 (stop) to 86400.`)
+	}
+	now := s.cfg.Now().UnixMilli()
+	w.TimerEnds = 0
+	if req.Seconds > 0 {
+		w.TimerEnds = now + int64(req.Seconds)*1000
+	}
+	if err := s.cfg.Workshops.UpdateWorkshop(c.Request().Context(), w); err != nil {
+		return err
+	}
+	// Pages count down from endsAt; now lets them allow for a clock that
+	// differs from the server's.
+	s.notify(c, w, map[string]any{"t": "timer", "endsAt": w.TimerEnds, "now": now})
+	return c.JSON(http.StatusOK, w)
+}
+
+// gather opens the plenary and takes every page there.
+func (s *Server) gather(c echo.Context) error {
+	w, err := s.facilitatorOf(c)
+	if err != nil {
+		return err
+	}
+	w.PlenaryOpen = true
+	if err := s.cfg.Workshops.UpdateWorkshop(c.Request().Context(), w); err != nil {
+		return err
+	}
+	s.notify(c, w, map[string]any{"t": "goto", "board": w.Plenary, "reason": "gather"})
+	return c.JSON(http.StatusOK, w)
+}
+
+type moveReq struct {
+	Session string `json:"session"`
+	Group   string `json:"group"`
+}
+
+// move puts one participant's page in another group; the page follows.
+func (s *Server) move(c echo.Context) error {
+	w, err := s.facilitatorOf(c)
+	if err != nil {
+		return err
+	}
+	var req moveReq
+	if err := jsonDecoder(c.Request().Body, 1<<10).Decode(&req); err != nil {
+		return badRequest("bad_json", `The request body must be {"session": "…", "group": "…"}.`)
+	}
+	g, ok := w.Group(req.Group)
+	if !ok {
+		return badRequest("bad_group", "This workshop has no such group.")
+	}
+	lc, ok := s.live.find(req.Session)
+	if !ok || !w.HasBoard(lc.c.Board()) {
+		return echo.NewHTTPError(http.StatusNotFound, apiError{Code: "not_found", Message: "That person is not connected to this workshop right now."})
+	}
+	l, err := s.cfg.Workshops.Link(c.Request().Context(), lc.link)
+	if err != nil {
+		return err
+	}
+	if l.Role != workshop.Participant {
+		return badRequest("not_participant", "Only participants belong to groups.")
+	}
+	if w.Moves == nil {
+		w.Moves = map[string]string{}
+	}
+	w.Moves[workshop.MoveKey(lc.link, lc.c.ClientID())] = g.ID
+	if err := s.cfg.Workshops.UpdateWorkshop(c.Request().Context(), w); err != nil {
+		return err
+	}
+	b, _ := json.Marshal(map[string]any{"t": "goto", "board": g.Board, "reason": "moved", "group": g.ID})
+	lc.c.Send(b)
+	return c.JSON(http.StatusOK, w)
 }

@@ -78,6 +78,7 @@ func (s *Server) serveWS(c echo.Context) error {
 	if !ok {
 		return nil
 	}
+	acc = acc.forClient(req.ClientID)
 	req.ReadOnly, req.Facilitator, req.Locked = acc.readOnly, acc.facilitator, acc.locked
 	client, err := s.hub.Join(ctx, req)
 	if err != nil {

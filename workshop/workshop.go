@@ -54,6 +54,35 @@ type Workshop struct {
 	PlenaryOpen bool `json:"plenaryOpen"`
 	// Locked lists boards that only facilitators may change.
 	Locked []string `json:"locked,omitempty"`
+	// TimerEnds is when the shared countdown ends (unix ms), 0 if none.
+	TimerEnds int64 `json:"timerEnds,omitempty"`
+	// Message is the facilitator's latest broadcast.
+	Message *Broadcast `json:"message,omitempty"`
+	// Moves records participants a facilitator moved to another group,
+	// by link id and the page's client id (see MoveKey).
+	Moves map[string]string `json:"moves,omitempty"`
+}
+
+// Broadcast is a message from a facilitator to everyone in the workshop.
+type Broadcast struct {
+	Text string `json:"text"`
+	At   int64  `json:"at"` // unix ms
+}
+
+// MaxBroadcastBytes bounds a broadcast message.
+const MaxBroadcastBytes = 1024
+
+// MoveKey identifies one participant's page for Moves.
+func MoveKey(link, client string) string { return link + "/" + client }
+
+// GroupOf returns the group a participant's page belongs to: where a
+// facilitator moved it, else the group of its link ("" for a link to the
+// whole workshop).
+func (w *Workshop) GroupOf(link, client, linkGroup string) string {
+	if g, ok := w.Moves[MoveKey(link, client)]; ok {
+		return g
+	}
+	return linkGroup
 }
 
 // Boards returns every board of the workshop, the plenary first.
