@@ -38,7 +38,7 @@ type Options struct {
 	// OnError, if set, is called for every protocol error message.
 	OnError func(e ErrorMsg)
 	// OnNotice, if set, is called with the type and the raw JSON of every
-	// workshop-wide message (broadcast, timer, goto). It must not block.
+	// workshop-wide message (broadcast, timer, goto, votes). It must not block.
 	OnNotice func(t string, raw []byte)
 	// ReadLimit bounds one incoming frame (default 64 MiB: a welcome
 	// carries a whole board).
@@ -349,7 +349,7 @@ func (c *Client) handle(line []byte, at time.Time) error {
 			cs = append(cs, Cursor{Session: s, X: x, Y: y})
 		}
 		c.gotCursors(cs, at)
-	case "broadcast", "timer", "goto":
+	case "broadcast", "timer", "goto", "votes":
 		if c.opts.OnNotice != nil {
 			c.opts.OnNotice(m.T, line)
 		}

@@ -49,8 +49,9 @@ type Config struct {
 	// without them only open boards exist.
 	Workshops workshop.Repository
 	Signer    *workshop.Signer
-	// Snapshots enables saved snapshots of boards.
+	// Snapshots enables saved snapshots of boards; Votes dot voting.
 	Snapshots workshop.Snapshots
+	Votes     workshop.Votes
 	// Now is the clock, for rate limits; tests may replace it.
 	Now func() time.Time
 }
@@ -90,6 +91,7 @@ type Server struct {
 	cancelBase context.CancelFunc
 	sockets    sync.WaitGroup
 	live       sessions
+	wsLocks    [64]sync.Mutex // see workshopLock
 	closing    chan struct{}
 	closeOnce  sync.Once
 }
@@ -143,6 +145,7 @@ func (s *Server) routes() {
 	s.workshopRoutes(api)
 	s.exportRoutes(api)
 	s.snapshotRoutes(api)
+	s.voteRoutes(api)
 	e.GET("/w/:id", index)
 	e.GET("/ws/boards/:id", s.serveWS)
 }

@@ -95,10 +95,11 @@ func (s *Server) saveWorkshopSnapshot(c echo.Context) error {
 	if err := s.snapshotsEnabled(); err != nil {
 		return err
 	}
-	w, err := s.facilitatorOf(c)
+	w, unlock, err := s.facilitatorOf(c)
 	if err != nil {
 		return err
 	}
+	defer unlock()
 	name, err := snapshotName(c)
 	if err != nil {
 		return err

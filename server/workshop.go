@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"hash/fnv"
 	"net/http"
 	"strings"
 	"sync"
@@ -152,16 +153,33 @@ func (s *Server) session(c echo.Context) (workshop.Claims, error) {
 }
 
 // facilitatorOf checks that the session is a facilitator of the workshop in
-// the path, and returns the workshop.
-func (s *Server) facilitatorOf(c echo.Context) (workshop.Workshop, error) {
+// the path, and returns the workshop, locked against other changes to it
+// from this server until unlock is called: changes read, modify and write
+// the workshop's document, and two at once must not lose one.
+func (s *Server) facilitatorOf(c echo.Context) (w workshop.Workshop, unlock func(), err error) {
 	claims, err := s.session(c)
 	if err != nil {
-		return workshop.Workshop{}, err
+		return w, nil, err
 	}
 	if claims.Workshop != c.Param("id") || claims.Role != workshop.Facilitator {
-		return workshop.Workshop{}, forbidden("Only the workshop's facilitators can do that.")
+		return w, nil, forbidden("Only the workshop's facilitators can do that.")
 	}
-	return s.cfg.Workshops.Workshop(c.Request().Context(), claims.Workshop)
+	mu := s.workshopLock(claims.Workshop)
+	mu.Lock()
+	w, err = s.cfg.Workshops.Workshop(c.Request().Context(), claims.Workshop)
+	if err != nil {
+		mu.Unlock()
+		return w, nil, err
+	}
+	return w, mu.Unlock, nil
+}
+
+// workshopLock returns the mutex that serialises changes to one workshop.
+// Locks are striped by id: a fixed set, never cleaned up, rarely shared.
+func (s *Server) workshopLock(id string) *sync.Mutex {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(id))
+	return &s.wsLocks[h.Sum32()%uint32(len(s.wsLocks))]
 }
 
 type linkOut struct {
@@ -303,10 +321,11 @@ type linkReq struct {
 }
 
 func (s *Server) createLink(c echo.Context) error {
-	w, err := s.facilitatorOf(c)
+	w, unlock, err := s.facilitatorOf(c)
 	if err != nil {
 		return err
 	}
+	defer unlock()
 	var req linkReq
 	if err := jsonDecoder(c.Request().Body, 16<<10).Decode(&req); err != nil {
 		return badRequest("bad_json", "The request body must be a JSON object with a role.")
@@ -330,10 +349,11 @@ func (s *Server) createLink(c echo.Context) error {
 }
 
 func (s *Server) listLinks(c echo.Context) error {
-	w, err := s.facilitatorOf(c)
+	w, unlock, err := s.facilitatorOf(c)
 	if err != nil {
 		return err
 	}
+	defer unlock()
 	links, err := s.cfg.Workshops.Links(c.Request().Context(), w.ID)
 	if err != nil {
 		return err
@@ -346,10 +366,11 @@ func (s *Server) listLinks(c echo.Context) error {
 
 // revokeLink withdraws a link and closes every socket opened with it.
 func (s *Server) revokeLink(c echo.Context) error {
-	w, err := s.facilitatorOf(c)
+	w, unlock, err := s.facilitatorOf(c)
 	if err != nil {
 		return err
 	}
+	defer unlock()
 	l, err := s.cfg.Workshops.Link(c.Request().Context(), c.Param("link"))
 	if err != nil || l.Workshop != w.ID {
 		return echo.NewHTTPError(http.StatusNotFound, apiError{Code: "not_found", Message: "This workshop has no such link."})
@@ -366,10 +387,11 @@ type lockReq struct {
 }
 
 func (s *Server) lockBoard(c echo.Context) error {
-	w, err := s.facilitatorOf(c)
+	w, unlock, err := s.facilitatorOf(c)
 	if err != nil {
 		return err
 	}
+	defer unlock()
 	id := c.Param("board")
 	if !w.HasBoard(id) {
 		return echo.NewHTTPError(http.StatusNotFound, apiError{Code: "not_found", Message: "This workshop has no such board."})
@@ -402,10 +424,11 @@ type plenaryReq struct {
 }
 
 func (s *Server) setPlenary(c echo.Context) error {
-	w, err := s.facilitatorOf(c)
+	w, unlock, err := s.facilitatorOf(c)
 	if err != nil {
 		return err
 	}
+	defer unlock()
 	var req plenaryReq
 	if err := jsonDecoder(c.Request().Body, 1<<10).Decode(&req); err != nil {
 		return badRequest("bad_json", `The request body must be {"open": true} or {"open": false}.`)
@@ -516,10 +539,11 @@ type broadcastReq struct {
 
 // broadcast shows a message from the facilitator on every page.
 func (s *Server) broadcast(c echo.Context) error {
-	w, err := s.facilitatorOf(c)
+	w, unlock, err := s.facilitatorOf(c)
 	if err != nil {
 		return err
 	}
+	defer unlock()
 	var req broadcastReq
 	if err := jsonDecoder(c.Request().Body, 8<<10).Decode(&req); err != nil {
 		return badRequest("bad_json", `The request body must be {"message": "…"}.`)
@@ -545,10 +569,11 @@ const MaxTimerSeconds = 24 * 60 * 60
 
 // setTimer starts (or, with 0 seconds, stops) the countdown every page shows.
 func (s *Server) setTimer(c echo.Context) error {
-	w, err := s.facilitatorOf(c)
+	w, unlock, err := s.facilitatorOf(c)
 	if err != nil {
 		return err
 	}
+	defer unlock()
 	var req timerReq
 	if err := jsonDecoder(c.Request().Body, 1<<10).Decode(&req); err != nil || req.Seconds < 0 || req.Seconds > MaxTimerSeconds {
 		return badRequest("bad_timer", `The request body must be {"seconds": n} with n from 0 (stop) to 86400.`)
@@ -569,10 +594,11 @@ func (s *Server) setTimer(c echo.Context) error {
 
 // gather opens the plenary and takes every page there.
 func (s *Server) gather(c echo.Context) error {
-	w, err := s.facilitatorOf(c)
+	w, unlock, err := s.facilitatorOf(c)
 	if err != nil {
 		return err
 	}
+	defer unlock()
 	w.PlenaryOpen = true
 	if err := s.cfg.Workshops.UpdateWorkshop(c.Request().Context(), w); err != nil {
 		return err
@@ -588,10 +614,11 @@ type moveReq struct {
 
 // move puts one participant's page in another group; the page follows.
 func (s *Server) move(c echo.Context) error {
-	w, err := s.facilitatorOf(c)
+	w, unlock, err := s.facilitatorOf(c)
 	if err != nil {
 		return err
 	}
+	defer unlock()
 	var req moveReq
 	if err := jsonDecoder(c.Request().Body, 1<<10).Decode(&req); err != nil {
 		return badRequest("bad_json", `The request body must be {"session": "…", "group": "…"}.`)

@@ -58,6 +58,8 @@ type Workshop struct {
 	TimerEnds int64 `json:"timerEnds,omitempty"`
 	// Message is the facilitator's latest broadcast.
 	Message *Broadcast `json:"message,omitempty"`
+	// Vote is the current (or last) dot-voting round.
+	Vote *VoteRound `json:"vote,omitempty"`
 	// Moves records participants a facilitator moved to another group,
 	// by link id and the page's client id (see MoveKey).
 	Moves map[string]string `json:"moves,omitempty"`

@@ -69,6 +69,16 @@ var migrations = [][]string{
 		) STRICT`,
 		`CREATE INDEX snapshots_by_board ON snapshots (board, created)`,
 	},
+	// 4: dot votes; a voter may put several dots on one item.
+	{
+		`CREATE TABLE votes (
+			round TEXT NOT NULL,
+			voter TEXT NOT NULL,
+			board TEXT NOT NULL,
+			item  TEXT NOT NULL
+		) STRICT`,
+		`CREATE INDEX votes_by_voter ON votes (round, voter)`,
+	},
 }
 
 // migrate brings the database behind db up to len(migrations). It runs in one
