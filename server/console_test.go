@@ -92,6 +92,10 @@ func TestConsoleReachesEveryPage(t *testing.T) {
 	if g := nb.find("goto"); g["board"] != ws.Workshop.Groups[0].Board || g["reason"] != "moved" {
 		t.Fatalf("goto = %v", g)
 	}
+	var me struct{ Group string }
+	if s := b.call("GET", "/api/session?client="+cb.ID(), nil, &me); s != http.StatusOK || me.Group != "g1" {
+		t.Fatalf("Ben's session after the move: %d, group %q, want g1", s, me.Group)
+	}
 	moved := testenv.Dial(t, client.Options{URL: env.URL, Board: ws.Workshop.Groups[0].Board, Name: "Ben", ClientID: cb.ID(), Header: b.cookieHeader()})
 	ctx, cancel := contextWithTimeout(10 * time.Second)
 	defer cancel()

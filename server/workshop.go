@@ -295,7 +295,13 @@ func (s *Server) currentSession(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, sessionOut{Workshop: w, Role: claims.Role, Group: claims.Group, Expires: claims.Expires.UnixMilli()})
+	// A page that says which client it is learns its group as the
+	// facilitator last set it.
+	group := claims.Group
+	if client := c.QueryParam("client"); validID(client) && claims.Role == workshop.Participant {
+		group = w.GroupOf(claims.LinkID, client, claims.Group)
+	}
+	return c.JSON(http.StatusOK, sessionOut{Workshop: w, Role: claims.Role, Group: group, Expires: claims.Expires.UnixMilli()})
 }
 
 func (s *Server) getWorkshop(c echo.Context) error {
