@@ -93,6 +93,9 @@ type Hub struct {
 
 	nextSession atomic.Uint64
 	sessionSalt string
+
+	m       metrics
+	started time.Time
 }
 
 // New returns a hub that loads and compacts boards in store and orders
@@ -101,7 +104,7 @@ func New(store Store, bus Bus, cfg Config) *Hub {
 	cfg.fill()
 	var salt [4]byte
 	_, _ = rand.Read(salt[:])
-	return &Hub{cfg: cfg, store: store, bus: bus, rooms: make(map[string]*Room), closing: make(map[string]*Room), sessionSalt: hex.EncodeToString(salt[:])}
+	return &Hub{m: metrics{latency: newHistogram()}, started: time.Now(), cfg: cfg, store: store, bus: bus, rooms: make(map[string]*Room), closing: make(map[string]*Room), sessionSalt: hex.EncodeToString(salt[:])}
 }
 
 // JoinRequest is what a connection says when it joins a board.

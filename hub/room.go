@@ -46,7 +46,8 @@ type pending struct {
 	// they get an ack too.
 	also    []*Client
 	creates int
-	dup     bool // the bus already had it: ack as a repeat
+	dup     bool      // the bus already had it: ack as a repeat
+	since   time.Time // when the room took it, for the latency histogram
 }
 
 // busEvent is something the bus reported: delivered entries, or the
@@ -239,6 +240,7 @@ func (r *Room) stop(err error) {
 	for c := range r.clients {
 		c.end(ReasonFailure)
 	}
+	r.hub.m.clients.Add(-int64(len(r.clients)))
 	r.clients = nil
 	if r.blog != nil {
 		_ = r.blog.Close()
@@ -287,6 +289,7 @@ func (r *Room) finish(reason CloseReason) {
 	for c := range r.clients {
 		c.end(reason)
 	}
+	r.hub.m.clients.Add(-int64(len(r.clients)))
 	r.clients = nil
 	_ = r.blog.Close()
 	r.hub.mu.Lock()
@@ -353,11 +356,12 @@ func (r *Room) join(j joinReq) {
 		w.State = r.encodedState()
 	}
 	r.clients[c] = struct{}{}
+	r.hub.m.clients.Add(1)
 	w.Users = make([]User, 0, len(r.clients))
 	for o := range r.clients {
 		w.Users = append(w.Users, o.user)
 	}
-	c.enqueue(encode(w))
+	c.enqueue(encodeWelcome(w))
 	j.reply <- nil
 	r.broadcast(encode(joinMsg{T: "join", User: c.user}), c)
 }
@@ -406,6 +410,7 @@ func (r *Room) leave(c *Client) {
 		return
 	}
 	delete(r.clients, c)
+	r.hub.m.clients.Add(-1)
 	r.broadcast(encode(leaveMsg{T: "leave", ID: c.session}), nil)
 }
 
@@ -443,7 +448,7 @@ func (r *Room) submit(s submitReq) {
 		return
 	}
 	r.newCreates += creates
-	r.pending[key] = &pending{sender: c, creates: creates}
+	r.pending[key] = &pending{sender: c, creates: creates, since: time.Now()}
 	r.toPublish = append(r.toPublish, Entry{Client: c.clientID, Batch: s.batch, Author: c.user.Name, Raw: s.raw, Ops: s.ops})
 }
 
@@ -522,7 +527,9 @@ func (r *Room) applyEntry(e Entry) {
 	if p != nil {
 		delete(r.pending, key)
 		r.newCreates -= p.creates
+		r.hub.m.latency.observe(time.Since(p.since))
 	}
+
 	ops := e.Ops
 	if ops == nil {
 		// From another process: only the encoded form travelled.
@@ -532,6 +539,8 @@ func (r *Room) applyEntry(e Entry) {
 		}
 	}
 	r.state.Apply(ops)
+	r.hub.m.batches.Add(1)
+	r.hub.m.opsApplied.Add(uint64(len(ops)))
 	r.seq = e.Seq
 	r.snapshot = nil
 	r.sinceCompact++
@@ -622,6 +631,8 @@ func (r *Room) broadcast(msg []byte, except *Client) {
 func (r *Room) drop(ended []*Client) {
 	for _, c := range ended {
 		delete(r.clients, c)
+		r.hub.m.clients.Add(-1)
+		r.hub.m.slowDrops.Add(1)
 		r.hub.cfg.Logger.Warn("client too slow: its queue is full", "board", r.id, "session", c.session)
 	}
 	for _, c := range ended {

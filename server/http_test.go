@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"partnerboard/board"
 	"partnerboard/internal/testenv"
 	"partnerboard/server"
 )
@@ -163,5 +165,42 @@ func TestWebSocketRefusals(t *testing.T) {
 	})
 	for _, c := range open {
 		c.CloseNow()
+	}
+}
+
+func TestReadyAndMetrics(t *testing.T) {
+	t.Parallel()
+	env := testenv.Start(t, testenv.Options{Server: fastClients})
+	id := env.CreateBoard(t, "Metrics")
+	c := env.Dial(t, id, "Amira")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := range 3 {
+		if _, err := c.Send(ctx, []board.Op{testenv.Note(fmt.Sprintf("m%d", i), "x", 0, 0)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := http.Get(env.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("/readyz: %d", res.StatusCode)
+	}
+	res, err = http.Get(env.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	text := string(b)
+	for _, want := range []string{
+		"partnerboard_connections 1\n", "partnerboard_rooms 1\n", "partnerboard_batches_total 3\n", "partnerboard_ops_total 3\n",
+		"partnerboard_commit_latency_seconds_count 3\n", `partnerboard_commit_latency_seconds_bucket{le="+Inf"} 3` + "\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("/metrics lacks %q:\n%s", want, text)
+		}
 	}
 }

@@ -52,6 +52,9 @@ type Config struct {
 	// Snapshots enables saved snapshots of boards; Votes dot voting.
 	Snapshots workshop.Snapshots
 	Votes     workshop.Votes
+	// Ready, if set, says whether the stores this node needs answer; it
+	// backs /readyz.
+	Ready func(ctx context.Context) error
 	// Now is the clock, for rate limits; tests may replace it.
 	Now func() time.Time
 }
@@ -136,6 +139,8 @@ func (s *Server) routes() {
 	e.GET("/b/:id", index)
 	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServer(http.FS(pages)))))
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", s.metrics)
 
 	api := e.Group("/api")
 	api.POST("/boards", s.createBoard)

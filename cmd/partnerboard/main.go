@@ -113,7 +113,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	srv := server.New(h, store, server.Config{Logger: log, AllowedOrigins: origins, ConnsPerIP: cfg.connsPerIP,
-		Workshops: store, Signer: signer, Snapshots: store, Votes: store,
+		Workshops: store, Signer: signer, Snapshots: store, Votes: store, Ready: store.Ping,
 		MessagesPerSecondPerIP: cfg.msgsPerIP, MessagesPerSecond: cfg.msgsPerConn, Burst: cfg.msgBurst})
 	if cfg.pprofAddr != "" {
 		stopPprof, err := servePprof(cfg.pprofAddr, log)

@@ -72,6 +72,7 @@ func Start(tb testing.TB, opts Options) *Env {
 	opts.Server.Workshops = st
 	opts.Server.Snapshots = st
 	opts.Server.Votes = st
+	opts.Server.Ready = st.Ping
 	h := hub.New(st, memory.New(st, opts.Hub.RetainOps), opts.Hub)
 	srv := server.New(h, st, opts.Server)
 	ts := httptest.NewServer(srv.Handler())
