@@ -132,14 +132,7 @@ func (s *Server) uncastVote(c echo.Context) error {
 // totals — for facilitators at any time, for everyone once it closes, so
 // nobody follows the crowd while voting.
 func (s *Server) voteStatus(c echo.Context) error {
-	claims, err := s.session(c)
-	if err != nil {
-		return err
-	}
-	if claims.Workshop != c.Param("id") {
-		return forbidden("Your link is for another workshop.")
-	}
-	w, err := s.cfg.Workshops.Workshop(c.Request().Context(), claims.Workshop)
+	claims, w, err := s.memberOf(c)
 	if err != nil {
 		return err
 	}

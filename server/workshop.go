@@ -304,15 +304,22 @@ func (s *Server) currentSession(c echo.Context) error {
 	return c.JSON(http.StatusOK, sessionOut{Workshop: w, Role: claims.Role, Group: group, Expires: claims.Expires.UnixMilli()})
 }
 
-func (s *Server) getWorkshop(c echo.Context) error {
+// memberOf checks that the session belongs to the workshop in the path,
+// in any role, and returns both.
+func (s *Server) memberOf(c echo.Context) (workshop.Claims, workshop.Workshop, error) {
 	claims, err := s.session(c)
 	if err != nil {
-		return err
+		return claims, workshop.Workshop{}, err
 	}
 	if claims.Workshop != c.Param("id") {
-		return forbidden("Your link is for another workshop.")
+		return claims, workshop.Workshop{}, forbidden("Your link is for another workshop.")
 	}
 	w, err := s.cfg.Workshops.Workshop(c.Request().Context(), claims.Workshop)
+	return claims, w, err
+}
+
+func (s *Server) getWorkshop(c echo.Context) error {
+	_, w, err := s.memberOf(c)
 	if err != nil {
 		return err
 	}
