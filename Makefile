@@ -1,7 +1,8 @@
 # Partnerboard: `make test` runs every test. `make deps` installs what the
 # tests need when it is missing (Node.js for the browser model's tests,
-# Chromium for the browser tests, redis-server for the Redis bus's tests,
-# which start their own servers on free ports) from Debian's packages.
+# Chromium for the browser tests, redis-server and PostgreSQL for the
+# cluster stores' tests, which start their own servers on free ports) from
+# Debian's packages.
 
 GO        ?= go
 FUZZTIME  ?= 15s
@@ -22,6 +23,10 @@ APT_PACKAGES += chromium
 endif
 ifeq ($(shell command -v redis-server),)
 APT_PACKAGES += redis-server
+endif
+# Debian keeps PostgreSQL's server binaries off PATH.
+ifeq ($(shell ls /usr/lib/postgresql/*/bin/postgres 2>/dev/null || command -v postgres),)
+APT_PACKAGES += postgresql
 endif
 
 deps:

@@ -1,0 +1,16 @@
+package postgres
+
+import (
+	"testing"
+
+	"partnerboard/store/storetest"
+)
+
+// The cluster store meets the same contract as the embedded one, each
+// subtest on a database of its own.
+func TestContract(t *testing.T) {
+	storetest.Run(t, func(tb testing.TB) storetest.Store {
+		s, _ := tempStore(tb, Options{})
+		return s
+	}, storetest.Errors{Closed: ErrClosed, Exists: ErrExists})
+}
