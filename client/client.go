@@ -652,6 +652,15 @@ func (c *Client) Reconnect(ctx context.Context) error {
 	return c.connect(ctx, true)
 }
 
+// ReconnectTo is Reconnect to another server of the same cluster, as a
+// load balancer would send a client whose node went away.
+func (c *Client) ReconnectTo(ctx context.Context, url string) error {
+	c.mu.Lock()
+	c.opts.URL = url
+	c.mu.Unlock()
+	return c.Reconnect(ctx)
+}
+
 // Drop closes the connection abruptly, as a network failure would, keeping
 // the client's state for Reconnect.
 func (c *Client) Drop() {

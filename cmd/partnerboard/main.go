@@ -13,15 +13,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
-	"partnerboard/bus/memory"
 	"partnerboard/hub"
 	"partnerboard/server"
-	"partnerboard/store/sqlite"
 )
 
 func main() {
@@ -42,6 +39,9 @@ type config struct {
 	connsPerIP int
 	shutdown   time.Duration
 	keys       string
+	// Cluster mode: both or neither.
+	redisURL    string
+	postgresURL string
 	// Limits a load test lifts; the defaults are server's.
 	msgsPerIP   float64
 	msgsPerConn float64
@@ -66,6 +66,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.logFormat, "log-format", env("PARTNERBOARD_LOG_FORMAT", "text"), "log format: text or json (env PARTNERBOARD_LOG_FORMAT)")
 	fs.IntVar(&c.connsPerIP, "max-conns-per-ip", server.DefaultConnsPerIP, "most WebSockets open from one address")
 	fs.DurationVar(&c.shutdown, "shutdown-timeout", 20*time.Second, "how long a graceful shutdown may take")
+	fs.StringVar(&c.redisURL, "redis-url", env("PARTNERBOARD_REDIS_URL", ""), "cluster mode: Redis for ordering and fan-out, e.g. redis://10.0.0.5:6379/0 (env PARTNERBOARD_REDIS_URL)")
+	fs.StringVar(&c.postgresURL, "postgres-url", env("PARTNERBOARD_POSTGRES_URL", ""), "cluster mode: PostgreSQL for durable storage, e.g. postgres://pb@10.0.0.6/partnerboard (env PARTNERBOARD_POSTGRES_URL)")
 	fs.StringVar(&c.keys, "signing-keys", env("PARTNERBOARD_SIGNING_KEYS", ""), "keys that sign join links, id:base64secret[,id:base64secret…]; the first signs, the rest are still accepted. Default: a key kept in the data directory (env PARTNERBOARD_SIGNING_KEYS)")
 	fs.Float64Var(&c.msgsPerIP, "max-msgs-per-ip", server.DefaultMessagesPerSecondPerIP, "most WebSocket messages a second from one address, all its connections together")
 	fs.Float64Var(&c.msgsPerConn, "max-msgs-per-conn", server.DefaultMessagesPerSecond, "most WebSocket messages a second from one connection")
@@ -83,7 +85,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 // run starts the server and blocks until ctx ends, then shuts down
 // gracefully: every live session is closed with 1001 after its
 // acknowledged edits are durable.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
 	cfg, err := parseConfig(args, getenv, stderr)
 	if err != nil {
 		return err
@@ -97,13 +99,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := os.MkdirAll(cfg.dataDir, 0o750); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
-	store, err := sqlite.Open(ctx, sqlite.Options{Path: filepath.Join(cfg.dataDir, "partnerboard.db")})
+	n, err := openNode(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	// Closing commits what the stores still hold, so its error matters.
+	defer func() {
+		if cerr := n.close(); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
+	}()
 
-	h := hub.New(store, memory.New(store, hub.DefaultRetainOps), hub.Config{Logger: log})
+	h := hub.New(n.store, n.bus, hub.Config{Logger: log})
 	var origins []string
 	if cfg.origins != "" {
 		origins = strings.Split(cfg.origins, ",")
@@ -112,9 +119,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	srv := server.New(h, store, server.Config{Logger: log, AllowedOrigins: origins, ConnsPerIP: cfg.connsPerIP,
-		Workshops: store, Signer: signer, Snapshots: store, Votes: store, Ready: store.Ping,
-		MessagesPerSecondPerIP: cfg.msgsPerIP, MessagesPerSecond: cfg.msgsPerConn, Burst: cfg.msgBurst})
+	scfg := n.srv
+	scfg.Logger, scfg.AllowedOrigins, scfg.ConnsPerIP, scfg.Signer = log, origins, cfg.connsPerIP, signer
+	scfg.MessagesPerSecondPerIP, scfg.MessagesPerSecond, scfg.Burst = cfg.msgsPerIP, cfg.msgsPerConn, cfg.msgBurst
+	srv := server.New(h, n.boards(), scfg)
 	if cfg.pprofAddr != "" {
 		stopPprof, err := servePprof(cfg.pprofAddr, log)
 		if err != nil {
@@ -146,9 +154,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	err = srv.Shutdown(sctx)
 	if herr := <-httpDone; herr != nil && !errors.Is(herr, http.ErrServerClosed) {
 		err = errors.Join(err, herr)
-	}
-	if cerr := store.Close(); cerr != nil {
-		err = errors.Join(err, cerr)
 	}
 	return err
 }

@@ -18,6 +18,7 @@ import (
 
 	"partnerboard/board"
 	"partnerboard/client"
+	"partnerboard/internal/pgtest"
 	"partnerboard/internal/testenv"
 	"partnerboard/store/sqlite"
 )
@@ -42,6 +43,10 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	if err := pgtest.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -55,10 +60,11 @@ type proc struct {
 	exited chan struct{}
 }
 
-// startBinary runs partnerboard on a free port with the given data directory.
-func startBinary(t *testing.T, dataDir string) *proc {
+// startBinary runs partnerboard on a free port with the given data
+// directory and any further flags.
+func startBinary(t *testing.T, dataDir string, flags ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(binary, "-addr", "127.0.0.1:0", "-data", dataDir)
+	cmd := exec.Command(binary, append([]string{"-addr", "127.0.0.1:0", "-data", dataDir}, flags...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

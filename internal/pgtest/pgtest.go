@@ -85,7 +85,7 @@ func URL(tb testing.TB) string {
 // started, and removes its directory. It does not return.
 func Main(m *testing.M) {
 	code := m.Run()
-	if err := stopOwn(); err != nil {
+	if err := Stop(); err != nil {
 		fmt.Fprintf(os.Stderr, "pgtest: %v\n", err)
 		if code == 0 {
 			code = 1
@@ -93,6 +93,10 @@ func Main(m *testing.M) {
 	}
 	os.Exit(code)
 }
+
+// Stop stops the server this package started, if it started one. A
+// TestMain that cannot use Main calls it after m.Run.
+func Stop() error { return stopOwn() }
 
 // serverURL returns the admin URL of the server to create databases in,
 // starting a private server on first use. It fails or skips tb when there is

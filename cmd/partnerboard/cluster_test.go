@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"partnerboard/board"
+	"partnerboard/client"
+	"partnerboard/internal/pgtest"
+	"partnerboard/internal/redistest"
+	"partnerboard/internal/testenv"
+)
+
+// Cluster mode with real parts: three partnerboard processes sharing one
+// redis-server (append-only file, fsync always) and one PostgreSQL
+// database. Clients spread over the nodes converge; one node is killed
+// with SIGKILL mid-run, its clients reconnect to the others and resend
+// what was not confirmed, and every batch ends up applied exactly once.
+func TestClusterConvergesThroughANodeKill(t *testing.T) {
+	rs := redistest.Start(t, true)
+	pg := pgtest.URL(t)
+	flags := []string{"-redis-url", "redis://" + rs.Addr, "-postgres-url", pg, "-max-msgs-per-conn", "100000", "-msg-burst", "100000"}
+	nodes := []*proc{startBinary(t, t.TempDir(), flags...), startBinary(t, t.TempDir(), flags...), startBinary(t, t.TempDir(), flags...)}
+	id := testenv.CreateBoard(t, nodes[0].url, "Cluster")
+
+	const writers, batches = 6, 60
+	hot := []string{"hot-1", "hot-2"}
+	seed := testenv.Dial(t, client.Options{URL: nodes[1].url, Board: id, Name: "Seeder"})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if _, err := seed.Send(ctx, []board.Op{testenv.Note(hot[0], "start", 0, 0), testenv.Note(hot[1], "start", 100, 0)}); err != nil {
+		t.Fatal(err)
+	}
+
+	var acked atomic.Int64
+	var killed atomic.Bool
+	alive := func(i int) string {
+		if killed.Load() {
+			return nodes[i%2].url // nodes 0 and 1 survive
+		}
+		return nodes[i%3].url
+	}
+	cs := make([]*client.Client, writers)
+	for i := range cs {
+		cs[i] = testenv.Dial(t, client.Options{URL: alive(i), Board: id, Name: fmt.Sprintf("Writer %d", i)})
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for i, c := range cs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range batches {
+				ops := []board.Op{
+					testenv.Note(fmt.Sprintf("w%d-%d", i, k), "kept", float64(k), float64(i)),
+					{Type: board.OpUpdate, ID: hot[k%2], Fields: map[string]any{"text": fmt.Sprintf("writer %d, batch %d", i, k)}},
+				}
+				ch, err := c.SendAsync(ctx, ops)
+				if err != nil {
+					errs <- err
+					return
+				}
+				for done := false; !done; {
+					select {
+					case r := <-ch:
+						if r.Err != nil {
+							errs <- fmt.Errorf("writer %d batch %d: %w", i, k, r.Err)
+							return
+						}
+						acked.Add(1)
+						done = true
+					case <-c.Done():
+						// Its node went away: go to another, as a load
+						// balancer would send it, and resend.
+						for attempt := 0; ; attempt++ {
+							if err := c.ReconnectTo(ctx, alive(i+attempt)); err == nil {
+								break
+							}
+							if ctx.Err() != nil {
+								errs <- ctx.Err()
+								return
+							}
+							time.Sleep(50 * time.Millisecond)
+						}
+					case <-ctx.Done():
+						errs <- ctx.Err()
+						return
+					}
+				}
+			}
+		}()
+	}
+	for acked.Load() < writers*batches/3 {
+		time.Sleep(time.Millisecond)
+	}
+	killed.Store(true)
+	if err := nodes[2].cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+
+	want := uint64(1 + writers*batches) // one entry per batch, each once
+	fresh := testenv.Dial(t, client.Options{URL: nodes[0].url, Board: id, Name: "Late joiner"})
+	testenv.WaitFor(t, "the late joiner to be current", func() bool { return fresh.Seq() == want })
+	wantState := testenv.StateJSON(t, fresh.State())
+	for i, c := range append(cs, seed) {
+		testenv.WaitFor(t, "every writer to catch up", func() bool { return c.Seq() == want })
+		if testenv.StateJSON(t, c.State()) != wantState {
+			t.Errorf("client %d differs from the late joiner", i)
+		}
+	}
+	st := fresh.State()
+	for i := range writers {
+		for k := range batches {
+			if _, ok := st.Get(fmt.Sprintf("w%d-%d", i, k)); !ok {
+				t.Fatalf("acknowledged note w%d-%d is missing", i, k)
+			}
+		}
+	}
+	other := testenv.Dial(t, client.Options{URL: nodes[1].url, Board: id, Name: "Second look"})
+	if testenv.StateJSON(t, other.State()) != wantState || other.Seq() != want {
+		t.Fatal("the two surviving nodes disagree")
+	}
+}
