@@ -14,6 +14,7 @@ import (
 	"partnerboard/internal/pgtest"
 	"partnerboard/internal/redistest"
 	"partnerboard/internal/testenv"
+	"partnerboard/store/postgres"
 )
 
 // Cluster mode with real parts: three partnerboard processes sharing one
@@ -129,5 +130,54 @@ func TestClusterConvergesThroughANodeKill(t *testing.T) {
 	other := testenv.Dial(t, client.Options{URL: nodes[1].url, Board: id, Name: "Second look"})
 	if testenv.StateJSON(t, other.State()) != wantState || other.Seq() != want {
 		t.Fatal("the two surviving nodes disagree")
+	}
+}
+
+// A board whose room has unloaded is compacted into PostgreSQL; with
+// everything dropped from Redis it reloads identically on another node,
+// and editing goes on from where it was.
+func TestClusterBoardReloadsFromPostgresAfterRedisForgetsIt(t *testing.T) {
+	rs := redistest.Start(t, false)
+	pg := pgtest.URL(t)
+	flags := []string{"-redis-url", "redis://" + rs.Addr, "-postgres-url", pg}
+	a := startBinary(t, t.TempDir(), flags...)
+	b := startBinary(t, t.TempDir(), flags...)
+	id := testenv.CreateBoard(t, a.url, "Compacted")
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c := testenv.Dial(t, client.Options{URL: a.url, Board: id, Name: "Amira"})
+	for k := range 25 {
+		if _, err := c.Send(ctx, []board.Op{testenv.Note(fmt.Sprintf("n%d", k), fmt.Sprintf("idea %d", k), float64(k), 0)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := testenv.StateJSON(t, c.State())
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The room unloads and compacts once its last client has gone; the
+	// board's state in PostgreSQL is then at seq 25.
+	store, err := postgres.Open(ctx, postgres.Options{URL: pg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	testenv.WaitFor(t, "the board to be compacted into PostgreSQL", func() bool {
+		l, err := store.LoadBoard(ctx, id)
+		return err == nil && l.Seq == 25
+	})
+	// Redis forgets everything, as if its keys had expired.
+	flush := redistest.Client(t, rs)
+	if err := flush.FlushAll(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	d := testenv.Dial(t, client.Options{URL: b.url, Board: id, Name: "Ben"})
+	if got := testenv.StateJSON(t, d.State()); got != want || d.Seq() != 25 {
+		t.Fatalf("reloaded at seq %d:\n got %s\nwant %s", d.Seq(), got, want)
+	}
+	seq, err := d.Send(ctx, []board.Op{testenv.Note("after", "still going", 0, 50)})
+	if err != nil || seq != 26 {
+		t.Fatalf("the next edit got seq %d (%v), want 26", seq, err)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // Server is one redis-server process.
@@ -130,3 +132,11 @@ func (s *Server) Restart(tb testing.TB) {
 }
 
 func (s *Server) String() string { return fmt.Sprintf("redis-server at %s", s.Addr) }
+
+// Client returns a go-redis client of s, closed when the test ends.
+func Client(tb testing.TB, s *Server) *goredis.Client {
+	tb.Helper()
+	c := goredis.NewClient(&goredis.Options{Addr: s.Addr})
+	tb.Cleanup(func() { _ = c.Close() })
+	return c
+}
