@@ -15,6 +15,7 @@ import { PALETTE, colorFor } from "./palette.js";
 import { renderPeople, Cursors } from "./presence.js";
 import { remaining, formatCountdown, spokenCountdown, gotoPath, gotoText } from "./workshop.js";
 import { installPointer, moveTargets, moveOps, MOVABLE, round, clamp } from "./pointer.js";
+import { copyObjects, pasteOps } from "./clipboard.js";
 
 /** @typedef {import("./model.js").Op} Op */
 /** @typedef {import("./model.js").BoardObject} BoardObject */
@@ -79,6 +80,9 @@ export function boardPage(boardID) {
 
   /** @type {Set<string>} */
   const selected = new Set();
+  /** Objects copied with Ctrl+C, and how many times they were pasted. */
+  let clip = /** @type {import("./clipboard.js").Obj[]} */ ([]);
+  let pasteCount = 0;
   let tool = "select";
   let vp = { x: 24, y: 24, zoom: 1 };
   let fitted = false;
@@ -734,6 +738,27 @@ export function boardPage(boardID) {
       selected.clear();
       for (const o of sync.view().objects()) if (MOVABLE.has(o.kind) || o.kind === "connector") selected.add(o.id);
       scheduleRender();
+      return;
+    }
+    if (mod && !ev.altKey && !typing && ["c", "C", "x", "X"].includes(ev.key) && selected.size > 0) {
+      // Copy (or cut) what is selected, with what hangs from it.
+      ev.preventDefault();
+      clip = copyObjects(sync.view(), selected);
+      pasteCount = 0;
+      if (ev.key === "x" || ev.key === "X") deleteSelected();
+      return;
+    }
+    if (mod && !ev.altKey && !typing && (ev.key === "v" || ev.key === "V") && clip.length > 0) {
+      // Each paste lands a little further along, so copies never hide
+      // each other.
+      ev.preventDefault();
+      pasteCount++;
+      const { ops, ids } = pasteOps(clip, newID, 24 * pasteCount, 24 * pasteCount);
+      if (edit(ops)) {
+        selected.clear();
+        for (const id of ids) selected.add(id);
+        scheduleRender();
+      }
       return;
     }
     if (mod && !ev.altKey && (ev.key === "y" || ev.key === "Y")) {
