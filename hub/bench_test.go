@@ -9,6 +9,7 @@ package hub_test
 // docs/benchmarks.md has the figures and the machine they came from.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -357,7 +358,7 @@ func BenchmarkJoinLargeBoard(b *testing.B) {
 			ops = []board.Op{{Type: board.OpUpdate, ID: "o00000", Fields: ops[0].Fields}}
 			raw, _ = json.Marshal(ops)
 			var batch int
-			var bytes int
+			var size int
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -378,10 +379,10 @@ func BenchmarkJoinLargeBoard(b *testing.B) {
 				}
 				b.StopTimer()
 				msgs := c.Take(nil)
-				if len(msgs) == 0 || !json.Valid(msgs[0]) {
+				if len(msgs) == 0 || !bytes.HasPrefix(msgs[0], []byte(`{"t":"welcome"`)) {
 					b.Fatal("no welcome queued")
 				}
-				bytes = len(msgs[0])
+				size = len(msgs[0])
 				c.Leave()
 				if mode == "cold" {
 					// Wait for the room to unload, so the next join loads again.
@@ -392,7 +393,7 @@ func BenchmarkJoinLargeBoard(b *testing.B) {
 				b.StartTimer()
 			}
 			b.StopTimer()
-			b.ReportMetric(float64(bytes), "welcome-bytes")
+			b.ReportMetric(float64(size), "welcome-bytes")
 		})
 	}
 }
