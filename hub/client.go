@@ -96,11 +96,13 @@ func (c *Client) end(r CloseReason) {
 }
 
 // enqueue queues msg without ever blocking; a full queue ends the session as
-// too slow. Only the room and Send call it.
+// too slow, and enqueue then reports false. A session that has already
+// ended (the client left, or was kicked) takes nothing and reports true:
+// its Leave is on its way to the room. Only the room and Send call it.
 func (c *Client) enqueue(msg []byte) bool {
 	select {
 	case <-c.done:
-		return false
+		return true
 	default:
 	}
 	if c.out.push(msg) {
