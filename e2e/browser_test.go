@@ -273,6 +273,19 @@ func Eval[T any](p *Page, expr string) T {
 	return v
 }
 
+// Await evaluates a JavaScript expression that gives a promise, such as a
+// fetch, and decodes what it resolves to into T.
+func Await[T any](p *Page, expr string) T {
+	p.tb.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, patience)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		p.tb.Fatalf("%s's page: evaluate %s: %v", p.Name, expr, err)
+	}
+	return v
+}
+
 // WaitFor polls the JavaScript condition cond on the page until it is true.
 // An exception in cond counts as false (the element may not exist yet).
 // It gives up only after patience, with the page's status in the message.

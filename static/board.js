@@ -993,8 +993,12 @@ export function boardPage(boardID) {
       flushAll();
       const started = Date.now();
       const go = () => {
-        if (sync.pending.length === 0 || Date.now() - started > 3000) location.href = path;
-        else setTimeout(go, 100);
+        if (sync.pending.length === 0 || Date.now() - started > 3000) {
+          // Leave the board at once, so the facilitator's console stops
+          // showing this page in its old group.
+          sync.stop();
+          location.href = path;
+        } else setTimeout(go, 100);
       };
       setTimeout(go, 600);
     }
@@ -1040,6 +1044,9 @@ export function boardPage(boardID) {
       // connected they are sent within moments (and re-sent on return).
       if (sync.pending.length > 0 && !sync.ready) ev.preventDefault();
     });
+    // A page kept in the back-forward cache must not stay on the board.
+    window.addEventListener("pagehide", (ev) => { if (ev.persisted) sync.stop(); });
+    window.addEventListener("pageshow", (ev) => { if (ev.persisted) sync.start(); });
     /** @type {any} */ (window).partnerboard = {
       boardID,
       session: () => sync.session,

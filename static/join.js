@@ -4,8 +4,11 @@
  * in the URL fragment. The page trades the token for the session cookie
  * once, takes it out of the address bar (so it is neither bookmarked nor
  * shared by accident), and shows the boards of the workshop; a participant
- * of one group goes straight to their group's board.
+ * of one group goes straight to their group's board, and a facilitator gets
+ * the console (console.js).
  */
+
+import { consolePage } from "./console.js";
 
 /** @param {string} id */
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
@@ -71,4 +74,5 @@ export async function workshopPage(workshopID) {
   };
   list.replaceChildren(link(w.plenary, "Plenary: everyone together"),
     ...w.groups.map((/** @type {{board: string, name: string}} */ g) => link(g.board, g.name)));
+  if (body.role === "facilitator") consolePage(w);
 }

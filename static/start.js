@@ -26,12 +26,7 @@ export async function startPage() {
     const button = /** @type {HTMLButtonElement} */ (form.querySelector("button[type=submit]"));
     button.disabled = true;
     try {
-      const r = await fetch("/api/boards", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ title, template, partners: parsed.partners }),
-      });
-      const body = await r.json().catch(() => ({}));
+      const { r, body } = await postJSON("/api/boards", { title, template, partners: parsed.partners });
       if (!r.ok || typeof body.id !== "string") {
         say(typeof body.message === "string" ? body.message : "The board could not be made just now. Please try again.");
         return;
@@ -49,6 +44,8 @@ export async function startPage() {
     error.textContent = text;
     error.hidden = false;
   }
+
+  workshopForm();
 
   const list = $("boards");
   try {
@@ -76,4 +73,59 @@ export async function startPage() {
   } catch {
     $("boards-empty").hidden = false;
   }
+}
+
+/** The "Run a workshop" form: makes the workshop, then opens its console. */
+function workshopForm() {
+  const form = /** @type {HTMLFormElement} */ ($("new-workshop"));
+  const error = $("new-workshop-error");
+  /** @param {string} text */
+  const say = (text) => {
+    error.textContent = text;
+    error.hidden = false;
+  };
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    error.hidden = true;
+    const data = new FormData(form);
+    const title = String(data.get("title") || "").trim();
+    const template = String(data.get("template") || "persona");
+    const groups = Number(data.get("groups"));
+    const parsed = parsePartners(String(data.get("partners") || ""));
+    if (!title) return say("Please give the workshop a title, so people know they are in the right place.");
+    if (!Number.isInteger(groups) || groups < 1 || groups > 24) return say("Please choose between 1 and 24 breakout groups.");
+    if (parsed.errors.length > 0) return say(parsed.errors.join(" "));
+    const button = /** @type {HTMLButtonElement} */ (form.querySelector("button[type=submit]"));
+    button.disabled = true;
+    try {
+      const { r, body } = await postJSON("/api/workshops", { title, template, groups, partners: parsed.partners });
+      const url = body && body.facilitator && body.facilitator.url;
+      if (!r.ok || typeof url !== "string" || !url.startsWith("/w/")) {
+        say(typeof body.message === "string" ? body.message : "The workshop could not be made just now. Please try again.");
+        return;
+      }
+      // The facilitator link carries its token in the fragment; the
+      // workshop page trades it for a session and shows the console.
+      location.href = url;
+    } catch {
+      say("The server could not be reached. Please check your connection and try again.");
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+/**
+ * Posts a JSON body; the answer's body is {} when it is not JSON.
+ * @param {string} path
+ * @param {any} data
+ */
+async function postJSON(path, data) {
+  const r = await fetch(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(data),
+  });
+  const body = await r.json().catch(() => ({}));
+  return { r, body };
 }

@@ -221,7 +221,7 @@ export class Sync {
     /** @type {(m: any) => void} */ this.onWelcome = () => {};
     /** @type {(m: any) => void} */ this.onRemoteOps = () => {};
     /** @type {(locked: boolean) => void} */ this.onLock = () => {};
-    /** Workshop messages: broadcast, timer and goto, passed on as they come. @type {(m: any) => void} */
+    /** Workshop messages: broadcast, timer, goto and votes, passed on as they come. @type {(m: any) => void} */
     this.onWorkshop = () => {};
   }
 
@@ -531,6 +531,7 @@ export class Sync {
       case "broadcast":
       case "timer":
       case "goto":
+      case "votes":
         this.onWorkshop(m);
         return true;
       case "lock":
