@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -230,6 +231,42 @@ func TestFacilitatorRunsAWorkshop(t *testing.T) {
 	if got := text(boardAs(fran, g2.Board), "p1-occupation"); got != "Apprentice" {
 		t.Errorf("after unlocking: occupation %q, want Apprentice", got)
 	}
+
+	// Dot voting: two dots each on the board's challenges and responses.
+	challenge := addItem(ben, "p1-challenges", "No guarantor for a first tenancy")
+	response := addItem(amira, "p1-help", "A guarantor scheme run by the housing trust")
+	amira.WaitSaved()
+	ben.WaitSaved()
+	fran.do("give two dots each", chromedpEval(`document.querySelector("#c-vote-dots").value = "2"`))
+	fran.Click(`#c-vote button[type=submit]`)
+	row := func(item string) string { return `#vote-items li[data-item="` + item + `"]` }
+	for _, p := range []*Page{amira, ben} {
+		p.WaitFor("the voting panel", `!document.querySelector("#vote-panel").hidden`)
+		p.WaitCount(row(challenge)+" button.vote-add", 1)
+		p.WaitCount(row(response)+" button.vote-add", 1)
+	}
+	ben.Click(row(challenge) + " button.vote-add")
+	ben.WaitFor("one dot placed", `document.querySelector(`+jsString(row(challenge))+`).dataset.mine === "1"`)
+	ben.Click(row(challenge) + " button.vote-add")
+	ben.WaitFor("both dots placed", `document.querySelector(`+jsString(row(challenge))+`).dataset.mine === "2"`)
+	ben.WaitFor("no dots left", `document.querySelector("#vote-state").textContent.startsWith("You have 0 of 2 dots left") &&
+		document.querySelector(`+jsString(row(response)+" button.vote-add")+`).disabled`)
+	// The server counts the dots: a third one is refused, with a kind word.
+	third := Await[map[string]any](ben, `fetch("/api/workshops/`+w.ID+`/votes/cast", {method: "POST", headers: {"Content-Type": "application/json"},
+		body: JSON.stringify({board: `+jsString(g2.Board)+`, item: `+jsString(response)+`, client: sessionStorage.getItem("pb-client")})})
+		.then(async (r) => ({status: r.status, ...(await r.json())}))`)
+	if third["status"] != float64(409) || third["code"] != "no_votes_left" || !strings.Contains(fmt.Sprint(third["message"]), "take one back") {
+		t.Errorf("a third dot: %v, want 409 no_votes_left with a kind message", third)
+	}
+	amira.Click(row(response) + " button.vote-add")
+	amira.WaitFor("Amira's dot placed", `document.querySelector(`+jsString(row(response))+`).dataset.mine === "1"`)
+	fran.Click("#c-vote-close")
+	for _, p := range []*Page{amira, ben} {
+		p.WaitFor("the results, most dots first", `(() => {
+			const rows = [...document.querySelectorAll("#vote-items li")].map(li => li.dataset.item + "=" + li.dataset.dots);
+			return rows.join(",") === `+jsString(challenge+"=2,"+response+"=1")+`; })()`)
+	}
+	fran.WaitCount("#c-vote-results li", 2)
 
 	// Bringing everyone to the plenary moves both pages.
 	fran.Click("#c-gather")

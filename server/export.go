@@ -25,6 +25,7 @@ func (s *Server) exportRoutes(api *echo.Group) {
 	api.GET("/boards/:id/export", s.exportBoard)
 	api.POST("/boards/import", s.importBoard)
 	api.GET("/workshops/:id/export", s.exportWorkshop)
+	api.GET("/snapshots/:sid/export", s.exportSnapshot)
 }
 
 // liveState returns a board's current content, checking access.
@@ -84,10 +85,28 @@ func (s *Server) exportBoard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	title := snap.Board.Title
+	return sendExport(c, snap.Board.Title, snap.Board.Template, st)
+}
+
+// exportSnapshot exports a saved snapshot in any of the board formats,
+// titled with the board's title and the snapshot's name.
+func (s *Server) exportSnapshot(c echo.Context) error {
+	sn, st, err := s.loadSnapshot(c)
+	if err != nil {
+		return err
+	}
+	snap, _, err := s.liveState(c, sn.Board)
+	if err != nil {
+		return err
+	}
+	return sendExport(c, snap.Board.Title+" — "+sn.Name, snap.Board.Template, st)
+}
+
+// sendExport answers with st in the format the query asks for.
+func sendExport(c echo.Context, title, tmpl string, st *board.State) error {
 	switch c.QueryParam("format") {
 	case "json":
-		b, err := board.ExportJSON(title, snap.Board.Template, st)
+		b, err := board.ExportJSON(title, tmpl, st)
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,6 +58,22 @@ func TestSnapshotCompareRestore(t *testing.T) {
 	if len(shape.Added) != 1 || shape.Added[0].ID != "late" || len(shape.Removed) != 1 || shape.Removed[0].ID != "c2" ||
 		len(shape.Changed) != 1 || shape.Changed[0].ID != "p1-name" || shape.Changed[0].Fields[0] != "text" {
 		t.Fatalf("compare = %s", raw)
+	}
+
+	// The snapshot exports as it was, not as the board is now.
+	var exported json.RawMessage
+	if s := fac.call("GET", "/api/snapshots/"+sn.ID+"/export?format=json", nil, &exported); s != http.StatusOK {
+		t.Fatalf("export the snapshot: %d", s)
+	}
+	title, _, was, err := board.ImportJSON(exported)
+	if err != nil || !board.SameObjects(was, before) {
+		t.Fatalf("the snapshot's export is not the board at the snapshot: %v", err)
+	}
+	if !strings.HasSuffix(title, "After the first round") {
+		t.Errorf("the snapshot's export is titled %q; want the snapshot's name in it", title)
+	}
+	if s := fac.call("GET", "/api/snapshots/"+sn.ID+"/export?format=pdf", nil, nil); s != http.StatusBadRequest {
+		t.Errorf("export in an unknown format: %d, want 400", s)
 	}
 
 	var restore struct {

@@ -14,6 +14,8 @@ import { TERMS_ID, DEFAULT_TERMS, parseTerms, findTerms, hintText, defaultTermsT
 import { PALETTE, colorFor } from "./palette.js";
 import { renderPeople, Cursors } from "./presence.js";
 import { remaining, formatCountdown, spokenCountdown, gotoPath, gotoText } from "./workshop.js";
+import { mountSnapshots } from "./snapshots.js";
+import { mountVoting } from "./voting.js";
 import { installPointer, moveTargets, moveOps, MOVABLE, round, clamp } from "./pointer.js";
 import { copyObjects, pasteOps } from "./clipboard.js";
 
@@ -46,6 +48,9 @@ const ERROR_TEXT = {
   link_withdrawn: "This link has ended: it was withdrawn or it has expired. Please ask the facilitator for a new one.",
 };
 
+
+/** The printable area of an A4 landscape page with 10 mm margins, in CSS pixels (96 per inch). */
+const PrintWidthPx = Math.floor((277 / 25.4) * 96), PrintHeightPx = Math.floor((180 / 25.4) * 96);
 
 /**
  * @param {string} boardID
@@ -134,6 +139,7 @@ export function boardPage(boardID) {
     $("board-empty").hidden = state.size > 0 || !sync.everJoined;
     updateUndoButtons();
     drawLinks(state);
+    voting?.refresh();
   }
 
   /**
@@ -985,6 +991,8 @@ export function boardPage(boardID) {
       clearInterval(timerTick);
       timerTick = timerEnds > 0 ? setInterval(showTimer, 1000) : null;
       showTimer();
+    } else if (m.t === "votes") {
+      voting?.onMessage(m);
     } else if (m.t === "goto") {
       const path = gotoPath(m.board);
       if (!path || path === location.pathname) return;
@@ -1004,6 +1012,33 @@ export function boardPage(boardID) {
     }
   }
   $("broadcast").querySelector(".broadcast-dismiss")?.addEventListener("click", () => { $("broadcast").hidden = true; });
+
+  /** @type {{onMessage(m: any): void, refresh(): void} | null} */
+  let voting = null;
+
+  /**
+   * On a workshop's board, learns this page's role and the workshop's
+   * current timer, message and voting round: messages only tell what
+   * changes while the page is open.
+   */
+  async function joinWorkshop() {
+    let me;
+    try {
+      const r = await fetch(`/api/session?client=${encodeURIComponent(clientID)}`);
+      if (!r.ok) return; // an open board, or no session: nothing more to show
+      me = await r.json();
+    } catch {
+      return;
+    }
+    const w = me && me.workshop;
+    if (!w || typeof w.id !== "string") return;
+    const onThisWorkshop = w.plenary === boardID || (Array.isArray(w.groups) && w.groups.some((/** @type {any} */ g) => g.board === boardID));
+    if (!onThisWorkshop) return;
+    snapshots.setRole(me.role);
+    if (w.timerEnds) onWorkshop({ t: "timer", endsAt: w.timerEnds });
+    if (w.message && typeof w.message.text === "string") onWorkshop({ t: "broadcast", message: w.message.text });
+    voting = mountVoting({ workshopID: w.id, boardID, clientID, canVote: me.role !== "observer", view: () => sync.view() });
+  }
 
   // ------------------------------------------------------------------
   // Joining.
@@ -1028,6 +1063,7 @@ export function boardPage(boardID) {
       /** @type {HTMLButtonElement} */ ($("add-persona")).hidden = false;
     };
     sync.onWorkshop = onWorkshop;
+    joinWorkshop();
     sync.onLock = (locked) => {
       $("locked-banner").hidden = !locked;
       document.body.classList.toggle("board-locked", locked);
@@ -1067,6 +1103,43 @@ export function boardPage(boardID) {
     el.textContent = STATUS_TEXT[s] || "";
     el.dataset.state = s === Gone ? "offline" : s;
   }
+
+  // Printing makes an A4 sheet (landscape, as a persona grid is wide) of
+  // one persona: the one holding the selection, else the one nearest the
+  // middle of the screen; the print stylesheet hides everything else.
+  /** @type {{x: number, y: number, zoom: number} | null} */
+  let viewBeforePrint = null;
+  window.addEventListener("beforeprint", () => {
+    if (!sync) return;
+    const state = sync.view();
+    const frames = state.objects().filter((o) => o.kind === "frame");
+    /** @param {any} o */
+    const frameOf = (o) => {
+      for (let i = 0; o && i < 8; i++, o = state.get(String(o.fields.parent || ""))) if (o.kind === "frame") return o;
+      return null;
+    };
+    let frame = null;
+    for (const id of selected) if ((frame = frameOf(state.get(id)))) break;
+    if (!frame && frames.length > 0) {
+      const r = canvas.getBoundingClientRect();
+      const mid = toBoard(vp, r.width / 2, r.height / 2);
+      const dist = (/** @type {any} */ f) => Math.hypot(f.fields.x + f.fields.w / 2 - mid.x, f.fields.y + f.fields.h / 2 - mid.y);
+      frame = frames.reduce((a, b) => (dist(b) < dist(a) ? b : a));
+    }
+    const b = bounds(frame ? [frame] : state.objects());
+    if (!b) return;
+    viewBeforePrint = vp;
+    vp = fit(b, PrintWidthPx, PrintHeightPx);
+    applyViewport();
+  });
+  window.addEventListener("afterprint", () => {
+    if (!viewBeforePrint) return;
+    vp = viewBeforePrint;
+    viewBeforePrint = null;
+    applyViewport();
+  });
+
+  const snapshots = mountSnapshots({ boardID, edit, view: () => sync.view(), say: (text, brief) => showNotice(text, brief, true) });
 
   setTool("select");
   applyViewport();

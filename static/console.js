@@ -13,6 +13,7 @@
 
 import { Sync, randomID } from "./sync.js";
 import { remaining, formatCountdown } from "./workshop.js";
+import { api, el } from "./api.js";
 
 /** @param {string} id */
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
@@ -35,40 +36,6 @@ export const ThumbnailEveryMs = 2000;
 export function consoleBoards(w) {
   return [{ board: w.plenary, name: "Plenary: everyone together", group: "" },
     ...w.groups.map((g) => ({ board: g.board, name: g.name, group: g.id }))];
-}
-
-/**
- * Calls the workshop's API as the facilitator. Resolves to the JSON body;
- * rejects with an Error whose message is the server's kind explanation.
- * @param {string} method
- * @param {string} path
- * @param {any} [body]
- */
-async function api(method, path, body) {
-  /** @type {RequestInit} */
-  const init = { method, headers: body === undefined ? {} : { "Content-Type": "application/json" } };
-  if (body !== undefined) init.body = JSON.stringify(body);
-  let r;
-  try {
-    r = await fetch(path, init);
-  } catch {
-    throw new Error("The server could not be reached. Please check your connection and try again.");
-  }
-  const out = await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error(typeof out.message === "string" ? out.message : "That did not work just now. Please try again.");
-  return out;
-}
-
-/**
- * @param {string} tag
- * @param {string} [text]
- * @param {string} [cls]
- */
-function el(tag, text, cls) {
-  const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = text;
-  if (cls) e.className = cls;
-  return e;
 }
 
 /**
