@@ -2,13 +2,14 @@
 # tests need when it is missing (Node.js for the browser model's tests,
 # Chromium for the browser tests, redis-server and PostgreSQL for the
 # cluster stores' tests, which start their own servers on free ports) from
-# Debian's packages.
+# Debian's packages, and axe-core (the accessibility audit of the browser
+# tests) from npm into e2e/node_modules.
 
 GO        ?= go
 FUZZTIME  ?= 15s
 export GOFLAGS ?=
 
-.PHONY: test check vet fmt test-go test-js fuzz bench run build deps clean
+.PHONY: test check vet fmt test-go test-js fuzz bench run build deps system-deps clean
 
 test: check test-js test-go fuzz
 
@@ -21,6 +22,9 @@ endif
 ifeq ($(shell command -v chromium || command -v chromium-browser || echo "$$CHROMIUM"),)
 APT_PACKAGES += chromium
 endif
+ifeq ($(shell command -v npm),)
+APT_PACKAGES += npm
+endif
 ifeq ($(shell command -v redis-server),)
 APT_PACKAGES += redis-server
 endif
@@ -29,12 +33,19 @@ ifeq ($(shell ls /usr/lib/postgresql/*/bin/postgres 2>/dev/null || command -v po
 APT_PACKAGES += postgresql
 endif
 
-deps:
+deps: system-deps e2e/node_modules/axe-core/axe.min.js
+
+system-deps:
 	@command -v $(GO) >/dev/null || { echo "Go is needed: https://go.dev/doc/install"; exit 1; }
 	@if [ -n "$(strip $(APT_PACKAGES))" ]; then \
 		echo "Installing $(strip $(APT_PACKAGES)) from Debian's packages"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES); \
 	fi
+
+# The version is pinned by e2e/package-lock.json.
+e2e/node_modules/axe-core/axe.min.js: e2e/package.json e2e/package-lock.json | system-deps
+	cd e2e && npm ci --no-audit --no-fund
+	@touch $@
 
 # The browser's board model, against the same vectors as the Go model.
 test-js: deps

@@ -90,7 +90,7 @@ export function consolePage(initial) {
     li.dataset.board = b.board;
     const head = el("div", undefined, "console-group-head");
     const h = el("h3", b.name);
-    const open = /** @type {HTMLAnchorElement} */ (el("a", "Open"));
+    const open = /** @type {HTMLAnchorElement} */ (el("a", "Open", "console-open"));
     open.href = `/b/${encodeURIComponent(b.board)}`;
     open.setAttribute("aria-label", `Open ${b.name}`);
     const lock = /** @type {HTMLButtonElement} */ (el("button", "", "secondary c-lock"));

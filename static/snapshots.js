@@ -97,7 +97,7 @@ export function mountSnapshots(deps) {
       li.append(el("span", sn.name, "snap-name"), el("span", when(sn.created), "muted"));
       const look = /** @type {HTMLButtonElement} */ (el("button", "Look and compare", "secondary snap-open"));
       look.type = "button";
-      look.setAttribute("aria-label", `Look at “${sn.name}” and compare it with now`);
+      look.setAttribute("aria-label", `Look and compare: “${sn.name}”`);
       look.addEventListener("click", () => open(sn));
       li.append(look);
       return li;
