@@ -376,6 +376,13 @@ export class Renderer {
       } else {
         const svg = s("svg", { class: "cell-drawing", role: "img" });
         el.insertBefore(svg, el.firstChild);
+        // The picture in words: what keyboard and screen-reader users
+        // read and write instead of the drawing.
+        const ta = /** @type {HTMLTextAreaElement} */ (h("textarea", "cell-text picture-text"));
+        ta.dataset.field = "text";
+        ta.rows = 2;
+        ta.placeholder = "Describe the picture in words";
+        el.append(ta);
       }
     }
     if (role === "text") {
@@ -407,7 +414,11 @@ export class Renderer {
     } else {
       const svg = /** @type {SVGSVGElement} */ (el.querySelector(".cell-drawing"));
       svg.setAttribute("viewBox", `${num(f.x)} ${num(f.y)} ${Math.max(1, num(f.w))} ${Math.max(1, num(f.h))}`);
-      svg.setAttribute("aria-label", `${label}: a drawing area. Draw with a pointer.`);
+      const words = str(f.text).trim();
+      svg.setAttribute("aria-label", words ? `${label}: ${words}` : `${label}: a drawing area. Draw with a pointer, or describe the picture in words below.`);
+      const ta = /** @type {HTMLTextAreaElement} */ (el.querySelector(".picture-text"));
+      if (ta.getAttribute("aria-label") !== `${label}, in words`) ta.setAttribute("aria-label", `${label}, in words`);
+      setValue(ta, str(f.text), ctx);
       for (const st of children.get(o.id) || []) {
         if (st.kind !== "stroke") continue;
         const p = /** @type {SVGPathElement} */ (this.ensure(st, () => s("path")));
