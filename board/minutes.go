@@ -180,7 +180,8 @@ func writeOtherNotes(b *bytes.Buffer, s *State, extra []*Object, children map[st
 				fmt.Fprintf(&out, "- %s\n", md(Str(o, "text")))
 				continue
 			}
-			fmt.Fprintf(&out, "- Conversation card (%s): %s\n", orDefault(ThemeTitles[Str(o, "theme")], "no theme"), md(Str(o, "prompt")))
+			theme := orDefault(Str(o, "label"), orDefault(ThemeTitles[Str(o, "theme")], "no theme"))
+			fmt.Fprintf(&out, "- Conversation card (%s): %s\n", md(theme), md(Str(o, "prompt")))
 			attached := slices.Clone(children[o.ID])
 			inReadingOrder(attached)
 			for _, n := range attached {

@@ -39,7 +39,10 @@ const (
 	// KindFrame is a titled area of the board, optionally instantiated from
 	// a named template.
 	KindFrame Kind = "frame"
-	// KindCard is a prompt card belonging to one of the workshop themes.
+	// KindCard is a conversation-opener card: its prompt, the theme it
+	// belongs to when that is one of the five standard themes, and label,
+	// the title of its theme as the deck names it (a partnership's own deck
+	// may have themes of its own, which have a label but no theme).
 	KindCard Kind = "card"
 	// KindPartner is a partner organisation on the board, with its tier in
 	// the partnership (lead, core or wider).
@@ -126,7 +129,7 @@ var kindFields = map[Kind][]string{
 	KindConnector: {"from", "to", "x2", "y2", "label", "arrow"},
 	KindStroke:    {"points", "width"},
 	KindFrame:     {"title", "template"},
-	KindCard:      {"theme", "prompt"},
+	KindCard:      {"theme", "prompt", "label"},
 	KindPartner:   {"name", "tier", "order"},
 	KindReferral:  {"from", "to", "reason", "order"},
 }

@@ -253,7 +253,7 @@ const KIND_FIELDS = {
   [KindConnector]: ["from", "to", "x2", "y2", "label", "arrow"],
   [KindStroke]: ["points", "width"],
   [KindFrame]: ["title", "template"],
-  [KindCard]: ["theme", "prompt"],
+  [KindCard]: ["theme", "prompt", "label"],
   [KindPartner]: ["name", "tier", "order"],
   [KindReferral]: ["from", "to", "reason", "order"],
 };
