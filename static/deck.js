@@ -232,6 +232,14 @@ export function cardFields(card) {
 /** Characters of s, counting a letter outside the BMP (an emoji) as one. */
 const chars = (/** @type {string} */ s) => [...s].length;
 
+/**
+ * Whether s holds something that is not text a board can keep: a lone
+ * UTF-16 surrogate (which a JSON escape such as \ud800 can make) or a
+ * control character.
+ */
+const notText = (/** @type {string} */ s) =>
+  /[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
+
 /** Folds a title for comparison: case and runs of spaces do not matter. */
 const fold = (/** @type {string} */ s) => s.trim().replace(/\s+/g, " ").toLowerCase();
 
@@ -260,6 +268,7 @@ class DeckBuilder {
       throw new DeckError(line, `The theme title is too long: a title may have up to ${MAX_THEME_TITLE_CHARS} characters.`);
     }
     const t = /** @type {string} */ (title);
+    if (notText(t)) throw new DeckError(line, "The theme title holds a character that is not plain text.");
     if (this.themes.length >= MAX_THEMES) throw new DeckError(line, `A deck may have up to ${MAX_THEMES} themes; this is theme ${MAX_THEMES + 1}.`);
     const same = this.themes.find((o) => fold(o.title) === fold(t));
     if (same) throw new DeckError(line, `The theme ${q(t)} is already in the deck, on line ${same.line}. Please give each theme its own title.`);
@@ -300,6 +309,7 @@ class DeckBuilder {
     if (typeof prompt !== "string") throw new DeckError(line, "A prompt must be text.");
     const p = prompt.trim().replace(/\s+/g, " ");
     if (p === "") throw new DeckError(line, "This prompt is empty. Write a question, or remove the line.");
+    if (notText(p)) throw new DeckError(line, "This prompt holds a character that is not plain text (a control character or a broken \\u escape).");
     const n = chars(p);
     if (n > MAX_PROMPT_CHARS) {
       throw new DeckError(line, `This prompt is too long (${n} characters): a prompt may have up to ${MAX_PROMPT_CHARS}. Try splitting it into two.`);
@@ -536,8 +546,8 @@ function readJSONDeck(text, b) {
   const top = member(root, ["title", "themes"], "The deck");
   const title = top.get("title");
   if (title) {
-    if (title.type !== "string" || chars(title.value) > MAX_THEME_TITLE_CHARS) {
-      throw new DeckError(title.line, `The deck's title must be text of up to ${MAX_THEME_TITLE_CHARS} characters.`);
+    if (title.type !== "string" || chars(title.value) > MAX_THEME_TITLE_CHARS || notText(title.value)) {
+      throw new DeckError(title.line, `The deck's title must be plain text of up to ${MAX_THEME_TITLE_CHARS} characters.`);
     }
     b.title = title.value.trim() || undefined;
   }

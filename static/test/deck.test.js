@@ -180,6 +180,10 @@ test("each fault in a JSON deck names its line", () => {
     ['{"themes": [\n  {"title": "One",\n   "title": "Two", "prompts": ["a?"]}\n]}', 3, /given twice/],
     ['{"themes": [\n  {"title": "One", "prompts": [\n"' + "x".repeat(MAX_PROMPT_CHARS + 1) + '"]}\n]}', 3, /too long/],
     ['{"themes": [\n  {"title": "One", "prompts": []}\n]}', 2, /has no prompts/],
+    ['{"themes": [\n  {"title": "One", "prompts": [\n    "a \\ud800 b?"]}\n]}', 3, /not plain text/],
+    ['{"themes": [\n  {"title": "One", "prompts": [\n    "a \\u0000 b?"]}\n]}', 3, /not plain text/],
+    ['{"themes": [\n  {"title": "\\udc00", "prompts": ["a?"]}\n]}', 2, /not plain text/],
+    ['{"title": "\\u0007",\n "themes": []}', 1, /plain text/],
   ];
   for (const [text, line, message] of cases) {
     const e = fault(/** @type {string} */ (text), "deck.json");
@@ -238,4 +242,35 @@ test("cardFields makes a card the board model accepts", () => {
   // The longest prompt and title a deck allows fit the board's limits.
   const big = "\u{1f600}".repeat(MAX_PROMPT_CHARS);
   validateOps([{ op: "create", id: "card1", kind: "card", fields: cardFields({ theme: "x", themeTitle: "\u{1f600}".repeat(MAX_THEME_TITLE_CHARS), prompt: big }) }]);
+});
+
+test("mangled deck files give a deck within the limits or a DeckError on a real line", () => {
+  const md = DEFAULT_DECK.themes.map((t) => `# ${t.title}\n${t.prompts.map((p) => `- ${p}`).join("\n")}`).join("\n\n");
+  const json = JSON.stringify(DEFAULT_DECK, null, 2);
+  const bits = ["{", "}", "[", "]", '"', ",", ":", "\\", "\n", "# ", "- ", "  ", "<!--", "-->", "\ud800", "\u{1f600}", "x"];
+  const r = seeded(2026);
+  for (let i = 0; i < 600; i++) {
+    const [text, name] = i % 2 ? [json, "d.json"] : [md, "d.md"];
+    let t = text;
+    for (let k = 1 + Math.floor(r() * 4); k > 0; k--) {
+      const at = Math.floor(r() * t.length);
+      const cut = Math.floor(r() * 8);
+      t = t.slice(0, at) + (r() < 0.7 ? bits[Math.floor(r() * bits.length)] : "") + t.slice(at + cut);
+    }
+    try {
+      const { deck } = parseDeck(t, name);
+      assert.ok(deck.themes.length >= 1 && deck.themes.length <= MAX_THEMES);
+      for (const th of deck.themes) {
+        assert.ok(th.prompts.length >= 1);
+        for (const p of th.prompts) {
+          assert.ok(p !== "" && [...p].length <= MAX_PROMPT_CHARS);
+          validateOps([{ op: "create", id: "c", kind: "card", fields: cardFields({ theme: th.id, themeTitle: th.title, prompt: p }) }]);
+        }
+      }
+    } catch (e) {
+      assert.ok(e instanceof DeckError, `${e} for ${JSON.stringify(t)}`);
+      assert.ok(e.line >= 0 && e.line <= t.split(/\r\n|\r|\n/).length, `line ${e.line} of ${t.split("\n").length}`);
+      assert.ok(e.message.length > 0);
+    }
+  }
 });
