@@ -164,3 +164,18 @@ func TestExportJSONRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestSVGShowsACardsThemeTitle(t *testing.T) {
+	t.Parallel()
+	s := NewState()
+	s.Apply([]Op{
+		{Type: OpCreate, ID: "c1", Kind: KindCard, Fields: map[string]any{"theme": "recording", "prompt": "What will we count?"}},
+		{Type: OpCreate, ID: "c2", Kind: KindCard, Fields: map[string]any{"x": 300.0, "label": "Housing and home", "prompt": "Who do people turn to?"}},
+	})
+	b := SVG("Cards", s)
+	for _, want := range []string{">Recording and measuring<", ">Housing and home<"} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("the SVG lacks %s:\n%s", want, b)
+		}
+	}
+}

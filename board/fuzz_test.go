@@ -46,6 +46,8 @@ func FuzzDecodeApply(f *testing.F) {
 		`{}`,
 		`[1, null, "x"]`,
 		"[\"\xff\"]",
+		`[{"op":"update","id":"e","fields":{"owner":"Sam","due":"2024-02-29"}}]`,
+		`[{"op":"update","id":"e","fields":{"owner":null,"due":"2023-02-29"}}]`,
 		`[{"op":"update","id":"b","fields":{"tier":"core","color":"#a0B1c2","w":0,"h":1e5}}]  `,
 	}
 	for _, s := range seeds {

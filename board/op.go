@@ -331,7 +331,7 @@ func decodeValue(name string, sp fieldSpec, raw []byte) (any, *Error) {
 			return nil, err
 		}
 		return f, nil
-	case typeString, typeEnum, typeID, typeKey, typeColor:
+	case typeString, typeEnum, typeID, typeKey, typeColor, typeDate:
 		s, ok := decodeString(raw)
 		if !ok {
 			return wrongType()

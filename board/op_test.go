@@ -79,7 +79,7 @@ func everyField() string {
 		sp := fields[name]
 		v := map[fieldType]string{
 			typeNumber: fmt.Sprint(sp.min), typeString: `"a"`, typeBool: "true", typeID: `"a"`,
-			typeIDs: `["a"]`, typeKey: `"V"`, typeColor: `""`, typePoints: `[]`,
+			typeIDs: `["a"]`, typeKey: `"V"`, typeColor: `""`, typePoints: `[]`, typeDate: `""`,
 		}[sp.typ]
 		if sp.typ == typeEnum {
 			v = jsonString(sp.enum[0])

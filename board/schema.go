@@ -25,7 +25,9 @@ const (
 	// KindItem is a list entry in a list cell (parent = the cell), such as a
 	// challenge or a partnership response. links holds the ids of the
 	// challenges a response answers, partners the ids of the partner objects
-	// involved, and jointly says the response is only possible jointly.
+	// involved, and jointly says the response is only possible jointly. On a
+	// meeting board an item of the actions list also carries its owner (who
+	// will do it) and due (the day it is due, YYYY-MM-DD).
 	KindItem Kind = "item"
 	// KindShape is a geometric shape with optional text inside.
 	KindShape Kind = "shape"
@@ -37,7 +39,10 @@ const (
 	// KindFrame is a titled area of the board, optionally instantiated from
 	// a named template.
 	KindFrame Kind = "frame"
-	// KindCard is a prompt card belonging to one of the workshop themes.
+	// KindCard is a conversation-opener card: its prompt, the theme it
+	// belongs to when that is one of the five standard themes, and label,
+	// the title of its theme as the deck names it (a partnership's own deck
+	// may have themes of its own, which have a label but no theme).
 	KindCard Kind = "card"
 	// KindPartner is a partner organisation on the board, with its tier in
 	// the partnership (lead, core or wider).
@@ -62,6 +67,7 @@ const (
 	typeKey                     // non-empty fractional index key
 	typeColor                   // "" or #rrggbb
 	typePoints                  // []float64, even length, each within ±MaxCoord
+	typeDate                    // "" (none) or a calendar date YYYY-MM-DD
 )
 
 // fieldSpec describes one field name.
@@ -104,6 +110,8 @@ var fields = map[string]fieldSpec{
 	"links":    {typ: typeIDs},
 	"partners": {typ: typeIDs},
 	"jointly":  {typ: typeBool},
+	"owner":    {typ: typeString, maxBytes: MaxLabelBytes},
+	"due":      {typ: typeDate},
 	"points":   {typ: typePoints},
 }
 
@@ -116,12 +124,12 @@ var kindFields = map[Kind][]string{
 	KindNote:      {"text"},
 	KindText:      {"text", "fontSize"},
 	KindCell:      {"label", "text", "role", "order"},
-	KindItem:      {"text", "order", "links", "partners", "jointly"},
+	KindItem:      {"text", "order", "links", "partners", "jointly", "owner", "due"},
 	KindShape:     {"shape", "text"},
 	KindConnector: {"from", "to", "x2", "y2", "label", "arrow"},
 	KindStroke:    {"points", "width"},
 	KindFrame:     {"title", "template"},
-	KindCard:      {"theme", "prompt"},
+	KindCard:      {"theme", "prompt", "label"},
 	KindPartner:   {"name", "tier", "order"},
 	KindReferral:  {"from", "to", "reason", "order"},
 }
@@ -224,6 +232,42 @@ func validColor(c string) bool {
 		}
 	}
 	return true
+}
+
+// DateLen is the length of a date field: YYYY-MM-DD.
+const DateLen = len("2006-01-02")
+
+// ValidDate reports whether d is "" (no date) or a real calendar date
+// written YYYY-MM-DD with a year from 0001 to 9999. A date is a day, not an
+// instant: it carries no time zone, so everyone sees the same due date
+// wherever they are. It is written out rather than with time.Parse so that
+// the JavaScript model can follow it rule for rule.
+func ValidDate(d string) bool {
+	if d == "" {
+		return true
+	}
+	if len(d) != DateLen || d[4] != '-' || d[7] != '-' {
+		return false
+	}
+	num := func(s string) int {
+		n := 0
+		for i := 0; i < len(s); i++ {
+			if s[i] < '0' || s[i] > '9' {
+				return -1
+			}
+			n = n*10 + int(s[i]-'0')
+		}
+		return n
+	}
+	year, month, day := num(d[:4]), num(d[5:7]), num(d[8:])
+	if year < 1 || month < 1 || month > 12 || day < 1 {
+		return false
+	}
+	days := [13]int{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[month]
+	if month == 2 && (year%4 == 0 && year%100 != 0 || year%400 == 0) {
+		days = 29
+	}
+	return day <= days
 }
 
 // digitHex returns the value of hexadecimal digit c, or -1.
@@ -357,6 +401,11 @@ func checkValue(name string, sp fieldSpec, v any) *Error {
 			if math.IsNaN(p) || p < -MaxCoord || p > MaxCoord {
 				return newError(CodeOutOfRange, name, "number %d of %s must be between %g and %g", i, fq(name), -MaxCoord, float64(MaxCoord))
 			}
+		}
+	case typeDate:
+		d, ok := v.(string)
+		if !ok || !ValidDate(d) {
+			return newError(CodeBadValue, name, `%s must be "" or a date written YYYY-MM-DD`, fq(name))
 		}
 	default:
 		return newError(CodeUnknownField, name, "%s has no type", fq(name))

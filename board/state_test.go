@@ -585,7 +585,7 @@ func TestSchema(t *testing.T) {
 			}
 		}
 	}
-	if got, want := FieldsOf(KindItem), []string{"color", "h", "jointly", "links", "order", "parent", "partners", "text", "w", "x", "y", "z"}; !slices.Equal(got, want) {
+	if got, want := FieldsOf(KindItem), []string{"color", "due", "h", "jointly", "links", "order", "owner", "parent", "partners", "text", "w", "x", "y", "z"}; !slices.Equal(got, want) {
 		t.Errorf("FieldsOf(item) = %v, want %v", got, want)
 	}
 	if got := FieldsOf("blob"); got != nil {
@@ -722,6 +722,8 @@ func randomOps(rng *rand.Rand, n int) []Op {
 			return pick("", "#aabbcc", "#AABBCC", "red")
 		case typePoints:
 			return pick([]float64{}, []float64{1, 2}, []float64{1}, []float64{0, 3e6})
+		case typeDate:
+			return pick("", "2026-02-28", "2026-02-29", "tomorrow", 1.0)
 		}
 		return nil
 	}

@@ -142,7 +142,7 @@ func SVG(title string, s *State) []byte {
 			fmt.Fprintf(&b, `<path d="%s" fill="none" stroke="%s" stroke-width="%s" stroke-linecap="round" stroke-linejoin="round"/>`+"\n", d.String(), orDefault(color, "#1f2933"), n(width))
 		case KindCard:
 			fmt.Fprintf(&b, `<rect x="%s" y="%s" width="%s" height="%s" rx="6" fill="%s" stroke="#7b8794"/>`+"\n", n(x), n(y), n(orDefault0(w, 220)), n(orDefault0(h, 140)), orDefault(color, "#e8f0fe"))
-			textBlock(&b, x+10, y+20, 12, "bold", []string{Str(o, "theme")})
+			textBlock(&b, x+10, y+20, 12, "bold", []string{orDefault(Str(o, "label"), ThemeTitles[Str(o, "theme")])})
 			textBlock(&b, x+10, y+40, 14, "", clip(wrap(Str(o, "prompt"), orDefault0(w, 220)), orDefault0(h, 140)-30))
 		}
 	}

@@ -16,11 +16,13 @@ const (
 	TemplateBlank       Template = "blank"
 	TemplatePersona     Template = "persona"
 	TemplateResponseMap Template = "response-map"
+	TemplateMeeting     Template = "meeting"
+	TemplateVision      Template = "vision"
 )
 
 // Templates lists the templates in the order a start page offers them.
 func Templates() []Template {
-	return []Template{TemplatePersona, TemplateResponseMap, TemplateBlank}
+	return []Template{TemplatePersona, TemplateResponseMap, TemplateMeeting, TemplateVision, TemplateBlank}
 }
 
 // Partner is a partner organisation named when a board is created.
@@ -37,13 +39,16 @@ const (
 	PersonaHeight = 820
 )
 
-// personaCells are the cells of a persona grid: label, role, and the
-// position and size inside the frame. Facilitators may rename, add or
-// remove cells afterwards; these are only the start.
-var personaCells = []struct {
+// templateCell is one cell of a framed template: its id is the frame's id
+// + "-" + slug, and x, y are relative to the frame's top-left corner.
+type templateCell struct {
 	slug, label, role string
 	x, y, w, h        float64
-}{
+}
+
+// personaCells are the cells of a persona grid. Facilitators may rename,
+// add or remove cells afterwards; these are only the start.
+var personaCells = []templateCell{
 	{"picture", "Picture", "picture", 20, 60, 300, 300},
 	{"name", "Name", "text", 340, 60, 420, 80},
 	{"age", "Age", "text", 780, 60, 160, 80},
@@ -55,29 +60,102 @@ var personaCells = []struct {
 	{"help", "How the partnership could help", "list", 630, 380, 590, 420},
 }
 
-// PersonaOps returns the ops that add one persona grid with its top-left
-// corner at (x, y). Object ids start with prefix (an id, e.g. "p1"), so
-// several personas can share a board: the frame is prefix, each cell
-// prefix + "-" + its slug (prefix-name, prefix-challenges, …).
-func PersonaOps(prefix string, x, y float64) ([]Op, error) {
-	if !validID(prefix) || len(prefix)+len("-interests") > MaxIDBytes {
-		return nil, newError(CodeBadID, "", "persona prefix %q is not a short id", prefix)
+// framedOps returns the ops of a frame made from template t, titled title,
+// of size w × h at (x, y), holding cells in list order. The frame's id is
+// prefix; each cell's id is prefix + "-" + its slug.
+func framedOps(t Template, prefix, title string, x, y, w, h float64, cells []templateCell) ([]Op, error) {
+	longest := 0
+	for _, c := range cells {
+		longest = max(longest, len(c.slug))
 	}
-	keys, err := KeysBetween("", "", len(personaCells))
+	if !validID(prefix) || len(prefix)+1+longest > MaxIDBytes {
+		return nil, newError(CodeBadID, "", "%s prefix %q is not a short id", t, prefix)
+	}
+	keys, err := KeysBetween("", "", len(cells))
 	if err != nil {
 		return nil, err
 	}
 	ops := []Op{{Type: OpCreate, ID: prefix, Kind: KindFrame, Fields: map[string]any{
-		"title": "Persona", "template": string(TemplatePersona),
-		"x": x, "y": y, "w": float64(PersonaWidth), "h": float64(PersonaHeight),
+		"title": title, "template": string(t), "x": x, "y": y, "w": w, "h": h,
 	}}}
-	for i, c := range personaCells {
+	for i, c := range cells {
 		ops = append(ops, Op{Type: OpCreate, ID: prefix + "-" + c.slug, Kind: KindCell, Fields: map[string]any{
 			"label": c.label, "role": c.role, "order": keys[i], "parent": prefix,
 			"x": x + c.x, "y": y + c.y, "w": c.w, "h": c.h,
 		}})
 	}
 	return ops, ValidateOps(ops)
+}
+
+// PersonaOps returns the ops that add one persona grid with its top-left
+// corner at (x, y). Object ids start with prefix (an id, e.g. "p1"), so
+// several personas can share a board: the frame is prefix, each cell
+// prefix + "-" + its slug (prefix-name, prefix-challenges, …).
+func PersonaOps(prefix string, x, y float64) ([]Op, error) {
+	return framedOps(TemplatePersona, prefix, "Persona", x, y, PersonaWidth, PersonaHeight, personaCells)
+}
+
+// Meeting board geometry, in board units.
+const (
+	MeetingWidth  = 1600
+	MeetingHeight = 1100
+)
+
+// The slugs of the meeting cells that Minutes reads. Decisions are sorted
+// by when they take effect, so people can see which of them will change
+// something soon and which feed longer-term plans.
+const (
+	MeetingWhen    = "when"
+	MeetingAgenda  = "agenda"
+	MeetingRules   = "rules"
+	MeetingNow     = "now"
+	MeetingMedium  = "medium"
+	MeetingLong    = "long"
+	MeetingActions = "actions"
+)
+
+// meetingCells are the cells of a meeting board. Action items carry an
+// owner and a due date (fields owner and due).
+var meetingCells = []templateCell{
+	{MeetingWhen, "When and where", "text", 20, 60, 1560, 70},
+	{MeetingAgenda, "Agenda", "list", 20, 150, 770, 300},
+	{MeetingRules, "Ground rules we agreed", "list", 810, 150, 770, 300},
+	{MeetingNow, "Decisions for now (this week)", "list", 20, 470, 500, 300},
+	{MeetingMedium, "Decisions for the medium term", "list", 540, 470, 500, 300},
+	{MeetingLong, "Decisions for the long term", "list", 1060, 470, 520, 300},
+	{MeetingActions, "Actions: who will do what, and by when", "list", 20, 790, 1560, 290},
+}
+
+// MeetingOps returns the ops of a meeting board at (x, y): when and where,
+// the agenda, the ground rules agreed at the start, decisions sorted into
+// now, medium term and long term, and actions with an owner and a due date.
+// The frame's id is prefix; each cell's is prefix + "-" + its slug
+// (meeting-agenda, meeting-actions, …).
+func MeetingOps(prefix string, x, y float64) ([]Op, error) {
+	return framedOps(TemplateMeeting, prefix, "Meeting", x, y, MeetingWidth, MeetingHeight, meetingCells)
+}
+
+// Vision board geometry, in board units.
+const (
+	VisionWidth  = 1600
+	VisionHeight = 900
+)
+
+// visionCells are the cells of a vision board, for a partnership still
+// working out what it is for.
+var visionCells = []templateCell{
+	{"statement", "Our vision, in a few words", "text", 20, 60, 1560, 90},
+	{"values", "Values we share", "list", 20, 170, 770, 340},
+	{"problems", "Problems we have found", "list", 810, 170, 770, 340},
+	{"together", "What could only happen by working together", "list", 20, 530, 770, 350},
+	{"priorities", "Our priorities", "list", 810, 530, 770, 350},
+}
+
+// VisionOps returns the ops of a vision board at (x, y): a vision
+// statement, shared values, the problems found, what the partners could do
+// only together, and priorities. Ids are prefix and prefix + "-" + slug.
+func VisionOps(prefix string, x, y float64) ([]Op, error) {
+	return framedOps(TemplateVision, prefix, "Vision", x, y, VisionWidth, VisionHeight, visionCells)
 }
 
 // ResponseMapOps returns the ops of a challenge → partnership response map
@@ -151,6 +229,10 @@ func TemplateState(t Template, partners []Partner) (*State, error) {
 		ops, err = PersonaOps("p1", 0, 0)
 	case TemplateResponseMap:
 		ops, err = ResponseMapOps(0, 0)
+	case TemplateMeeting:
+		ops, err = MeetingOps("meeting", 0, 0)
+	case TemplateVision:
+		ops, err = VisionOps("vision", 0, 0)
 	default:
 		return nil, newError(CodeBadValue, "template", "there is no template called %q", string(t))
 	}

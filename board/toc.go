@@ -108,21 +108,7 @@ func ReadTheoryOfChange(s *State) *TheoryOfChange {
 	for _, rs := range t.Referrals {
 		inOrder(rs)
 	}
-	// Frames read top to bottom, then left to right, as people lay them out.
-	slices.SortFunc(frames, func(a, b *Object) int {
-		ay, _ := Num(a, "y")
-		by, _ := Num(b, "y")
-		ax, _ := Num(a, "x")
-		bx, _ := Num(b, "x")
-		switch {
-		case ay != by:
-			return cmpFloat(ay, by)
-		case ax != bx:
-			return cmpFloat(ax, bx)
-		default:
-			return strings.Compare(a.ID, b.ID)
-		}
-	})
+	inReadingOrder(frames)
 	for _, f := range frames {
 		sec := Section{Kind: "persona", Title: Str(f, "title"), Frame: f}
 		if Str(f, "template") == string(TemplateResponseMap) {
@@ -162,6 +148,25 @@ func ReadTheoryOfChange(s *State) *TheoryOfChange {
 		t.Sections = append(t.Sections, sec)
 	}
 	return t
+}
+
+// inReadingOrder sorts objects top to bottom, then left to right, as people
+// lay out frames and notes, ties by id.
+func inReadingOrder(objs []*Object) {
+	slices.SortFunc(objs, func(a, b *Object) int {
+		ay, _ := Num(a, "y")
+		by, _ := Num(b, "y")
+		ax, _ := Num(a, "x")
+		bx, _ := Num(b, "x")
+		switch {
+		case ay != by:
+			return cmpFloat(ay, by)
+		case ax != bx:
+			return cmpFloat(ax, bx)
+		default:
+			return strings.Compare(a.ID, b.ID)
+		}
+	})
 }
 
 func cmpFloat(a, b float64) int {

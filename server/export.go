@@ -75,11 +75,12 @@ func fileName(title, ext string) string {
 }
 
 func badFormat() error {
-	return badRequest("bad_format", "Choose format=json, md, csv or svg.")
+	return badRequest("bad_format", "Choose format=json, md, csv, svg or minutes.")
 }
 
 // exportBoard: ?format=json (lossless, re-importable), md (theory-of-change
-// draft), csv (responses and referrals) or svg (a picture).
+// draft), csv (responses and referrals), svg (a picture) or minutes (the
+// minutes of a meeting board, in Markdown).
 func (s *Server) exportBoard(c echo.Context) error {
 	snap, st, err := s.liveState(c, c.Param("id"))
 	if err != nil {
@@ -121,6 +122,10 @@ func sendExport(c echo.Context, title, tmpl string, st *board.State) error {
 		return attachment(c, fileName(title, "csv"), "text/csv; charset=utf-8", b)
 	case "svg":
 		return attachment(c, fileName(title, "svg"), "image/svg+xml", board.SVG(title, st))
+	case "minutes":
+		name := strings.TrimSuffix(fileName(title, "md"), ".md") + "-minutes.md"
+		today := s.cfg.Now().UTC().Format("2006-01-02")
+		return attachment(c, name, "text/markdown; charset=utf-8", board.Minutes(title, st, today))
 	default:
 		return badFormat()
 	}

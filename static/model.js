@@ -179,6 +179,7 @@ const IDS = 5; // list of valid ids, no duplicates
 const KEY = 6; // non-empty fractional index key
 const COLOR = 7; // "" or #rrggbb
 const POINTS = 8; // even-length list of numbers within ±MaxCoord
+const DATE = 9; // "" (none) or a calendar date YYYY-MM-DD
 
 /**
  * @typedef {object} FieldSpec
@@ -234,6 +235,8 @@ const FIELDS = new Map([
   ["links", plain(IDS)],
   ["partners", plain(IDS)],
   ["jointly", plain(BOOL)],
+  ["owner", str(MaxLabelBytes)],
+  ["due", plain(DATE)],
   ["points", plain(POINTS)],
 ]);
 
@@ -245,12 +248,12 @@ const KIND_FIELDS = {
   [KindNote]: ["text"],
   [KindText]: ["text", "fontSize"],
   [KindCell]: ["label", "text", "role", "order"],
-  [KindItem]: ["text", "order", "links", "partners", "jointly"],
+  [KindItem]: ["text", "order", "links", "partners", "jointly", "owner", "due"],
   [KindShape]: ["shape", "text"],
   [KindConnector]: ["from", "to", "x2", "y2", "label", "arrow"],
   [KindStroke]: ["points", "width"],
   [KindFrame]: ["title", "template"],
-  [KindCard]: ["theme", "prompt"],
+  [KindCard]: ["theme", "prompt", "label"],
   [KindPartner]: ["name", "tier", "order"],
   [KindReferral]: ["from", "to", "reason", "order"],
 };
@@ -329,6 +332,40 @@ function hexValue(c) {
   if (c >= 97 && c <= 102) return c - 87;
   if (c >= 65 && c <= 70) return c - 55;
   return -1;
+}
+
+/** Length of a date field, YYYY-MM-DD (Go's board.DateLen). */
+export const DateLen = 10;
+
+/**
+ * validDate reports whether d is "" (no date) or a real calendar date
+ * written YYYY-MM-DD with a year from 0001 to 9999, exactly as Go's
+ * board.ValidDate: ASCII digits only, leap days only in leap years, no time
+ * and no time zone (a due date is a day, the same everywhere).
+ * @param {unknown} d
+ * @returns {d is string}
+ */
+export function validDate(d) {
+  if (typeof d !== "string") return false;
+  if (d === "") return true;
+  if (d.length !== DateLen || d[4] !== "-" || d[7] !== "-") return false;
+  /** @param {string} part */
+  const num = (part) => {
+    let n = 0;
+    for (let i = 0; i < part.length; i++) {
+      const c = part.charCodeAt(i);
+      if (c < 48 || c > 57) return -1;
+      n = n * 10 + (c - 48);
+    }
+    return n;
+  };
+  const year = num(d.slice(0, 4));
+  const month = num(d.slice(5, 7));
+  const day = num(d.slice(8));
+  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
+  let days = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month];
+  if (month === 2 && ((year % 4 === 0 && year % 100 !== 0) || year % 400 === 0)) days = 29;
+  return day <= days;
 }
 
 /**
@@ -472,6 +509,9 @@ function checkValue(name, sp, v) {
       return null;
     case COLOR:
       if (typeof v !== "string" || !validColor(v)) return new ModelError(CodeBadValue, `${fq(name)} must be "" or #rrggbb`, name);
+      return null;
+    case DATE:
+      if (!validDate(v)) return new ModelError(CodeBadValue, `${fq(name)} must be "" or a date written YYYY-MM-DD`, name);
       return null;
     case POINTS:
       if (!isArrayOf(v, "number")) return new ModelError(CodeBadValue, `${fq(name)} must be a list of numbers`, name);
@@ -1194,6 +1234,7 @@ function decodeValue(t, name, sp, s, e) {
     case ID:
     case KEY:
     case COLOR:
+    case DATE:
       return decodeString(t, s, e) ?? wrongType(name, sp);
     case BOOL:
       return c === 116 ? true : c === 102 ? false : wrongType(name, sp);

@@ -338,7 +338,8 @@ export class Renderer {
         break;
       }
       case "card":
-        setText(/** @type {Element} */ (el.querySelector(".card-theme")), themeName(str(f.theme)));
+        // label is the theme's title as the card's deck names it (deck.js cardFields).
+        setText(/** @type {Element} */ (el.querySelector(".card-theme")), str(f.label) || themeName(str(f.theme)));
         setText(/** @type {Element} */ (el.querySelector(".card-prompt")), str(f.prompt));
         break;
       default:

@@ -61,7 +61,7 @@ function everyField() {
     color: '""', parent: '"a"', text: '"a"', label: '"a"', title: '"a"', name: '"a"', reason: '"a"',
     prompt: '"a"', template: '"a"', fontSize: "4", width: "0.5", role: '"text"', shape: '"rect"',
     arrow: '"none"', theme: '"drivers"', tier: '"lead"', from: '"a"', to: '"a"', links: '["a"]',
-    partners: '["a"]', jointly: "true", points: "[]",
+    partners: '["a"]', jointly: "true", points: "[]", owner: '"a"', due: '""',
   };
   return "{" + Object.entries(values).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `"${k}":${v}`).join(",");
 }
@@ -97,7 +97,7 @@ test("FieldsOf matches Go's kindFields and commonFields", () => {
     const extra = [...list.matchAll(/"(\w+)"/g)].map((m) => m[1]);
     assert.deepEqual(FieldsOf(kind), [...new Set([...common, ...extra])].sort(), kind);
   }
-  assert.deepEqual(FieldsOf("item"), ["color", "h", "jointly", "links", "order", "parent", "partners", "text", "w", "x", "y", "z"]);
+  assert.deepEqual(FieldsOf("item"), ["color", "due", "h", "jointly", "links", "order", "owner", "parent", "partners", "text", "w", "x", "y", "z"]);
   assert.deepEqual(FieldsOf("blob"), []);
   assert.deepEqual(FieldsOf("constructor"), []);
   FieldsOf("note").push("tier"); // a copy: changing it changes nothing

@@ -350,16 +350,18 @@ const samples = {
   key: ["V", "a1", "a0", "", 1],
   color: ["", "#aabbcc", "#AABBCC", "red"],
   points: [[], [1, 2], [1], [0, 3e6], [-0, 0.5], [1, "2"]],
+  date: ["", "2026-02-28", "2028-02-29", "2026-02-29", "26-1-1", "tomorrow", 20260101],
 };
 /** @param {string} name */
 function sampleKind(name) {
   if (["x", "y", "w", "h", "x2", "y2", "fontSize", "width"].includes(name)) return "number";
-  if (["text", "label", "title", "name", "reason", "prompt", "template"].includes(name)) return "string";
+  if (["text", "label", "title", "name", "reason", "prompt", "template", "owner"].includes(name)) return "string";
   if (["role", "shape", "arrow", "theme", "tier"].includes(name)) return "enum";
   if (name === "jointly") return "bool";
   if (["parent", "from", "to"].includes(name)) return "id";
   if (name === "links" || name === "partners") return "ids";
   if (name === "z" || name === "order") return "key";
+  if (name === "due") return "date";
   return name; // color, points
 }
 
