@@ -86,7 +86,7 @@ func (s *Server) exportBoard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return sendExport(c, snap.Board.Title, snap.Board.Template, st)
+	return s.sendExport(c, snap.Board.Title, snap.Board.Template, st)
 }
 
 // exportSnapshot exports a saved snapshot in any of the board formats,
@@ -100,11 +100,11 @@ func (s *Server) exportSnapshot(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return sendExport(c, snap.Board.Title+" — "+sn.Name, snap.Board.Template, st)
+	return s.sendExport(c, snap.Board.Title+" — "+sn.Name, snap.Board.Template, st)
 }
 
 // sendExport answers with st in the format the query asks for.
-func sendExport(c echo.Context, title, tmpl string, st *board.State) error {
+func (s *Server) sendExport(c echo.Context, title, tmpl string, st *board.State) error {
 	switch c.QueryParam("format") {
 	case "json":
 		b, err := board.ExportJSON(title, tmpl, st)
