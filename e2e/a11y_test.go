@@ -63,13 +63,15 @@ func audit(p *Page, what, axe string) {
 }
 
 // Issue 7, acceptance 4: axe-core finds no serious or critical violation
-// on the start page, the persona and response-map boards, the snapshots
-// dialog and the facilitator console.
+// on the start page, the persona, response-map, meeting and vision boards,
+// the conversation cards, the snapshots dialog and the facilitator console.
 func TestAccessibilityAudit(t *testing.T) {
 	axe := axeSource(t)
 	srv := startServer(t)
 	persona := createBoard(t, srv.URL, "Young people 16–25", "persona", twoPartners...)
 	responses := createBoard(t, srv.URL, "Housing and health", "response-map", twoPartners...)
+	meeting := createBoard(t, srv.URL, "Steering group", "meeting")
+	vision := createBoard(t, srv.URL, "What we are for", "vision")
 
 	b := StartBrowser(t)
 	p := b.NewPerson(t, "Amira")
@@ -81,14 +83,23 @@ func TestAccessibilityAudit(t *testing.T) {
 	for _, c := range []struct{ what, id, cell string }{
 		{"persona board", persona, "p1-challenges"},
 		{"response-map board", responses, ""},
+		{"meeting board", meeting, "meeting-actions"},
+		{"vision board", vision, "vision-together"},
 	} {
 		p.Open(srv.URL, c.id)
 		if c.cell != "" {
-			addItem(p, c.cell, "No guarantor for a first tenancy")
+			addItem(p, c.cell, "Something to talk about")
 			p.WaitSaved()
 		}
 		audit(p, c.what, axe)
 	}
+	// The conversation cards, with one drawn.
+	p.Click("#openers-toggle")
+	p.Click("#openers .openers-theme button.openers-draw")
+	p.WaitFor("a drawn card", `!document.querySelector("#openers .openers-card").hidden`)
+	audit(p, "conversation cards", axe)
+	p.Click("#openers-toggle")
+
 	// The snapshots dialog, with a snapshot compared.
 	p.Click("#snapshots")
 	p.Type("#snap-name", "Before lunch")

@@ -15,6 +15,8 @@ import { PALETTE, colorFor } from "./palette.js";
 import { renderPeople, Cursors } from "./presence.js";
 import { remaining, formatCountdown, spokenCountdown, gotoPath, gotoText } from "./workshop.js";
 import { mountSnapshots } from "./snapshots.js";
+import { mountOpeners } from "./openers.js";
+import { cardFields } from "./deck.js";
 import { mountVoting } from "./voting.js";
 import { installPointer, moveTargets, moveOps, MOVABLE, round, clamp } from "./pointer.js";
 import { copyObjects, pasteOps } from "./clipboard.js";
@@ -451,6 +453,9 @@ export function boardPage(boardID) {
     if (btn.classList.contains("add-item")) {
       flushAll();
       addItem(id);
+    } else if (btn.classList.contains("card-add-note")) {
+      flushAll();
+      addCardNote(id);
     } else if (btn.classList.contains("item-delete")) {
       flushAll();
       const prev = btn.closest("li")?.previousElementSibling;
@@ -599,6 +604,54 @@ export function boardPage(boardID) {
     }
     if (!edit([{ op: "create", id, kind, fields }])) return;
     setTool("select");
+    selected.clear();
+    selected.add(id);
+    renderQueued = true;
+    renderNow();
+    /** @type {HTMLElement | null} */ (renderer.el(id)?.querySelector("textarea") || null)?.focus();
+  }
+
+  /** Size of a card placed from the conversation openers, in board units. */
+  const CardSize = [280, 190];
+
+  /**
+   * Puts a conversation card in the middle of the view.
+   * @param {import("./deck.js").Card} card
+   */
+  function placeCard(card) {
+    if (!sync) return false;
+    const id = newID();
+    const c = viewCentre();
+    let x = round(clamp(c.x - CardSize[0] / 2)), y = round(clamp(c.y - CardSize[1] / 2));
+    // Cards drawn one after another fan out instead of hiding each other.
+    const taken = new Set(sync.view().objects().filter((o) => o.kind === "card").map((o) => `${o.fields.x},${o.fields.y}`));
+    for (let i = 0; i < 50 && taken.has(`${x},${y}`); i++) {
+      x += 32;
+      y += 32;
+    }
+    const fields = { ...cardFields(card), x, y, w: CardSize[0], h: CardSize[1], z: topZ() };
+    if (!edit([{ op: "create", id, kind: "card", fields }])) return false;
+    selected.clear();
+    selected.add(id);
+    scheduleRender();
+    return true;
+  }
+
+  /**
+   * Attaches a new note to a card: under it, below the notes it already
+   * has, and moving with it.
+   * @param {string} cardID
+   */
+  function addCardNote(cardID) {
+    const card = sync?.view().get(cardID);
+    if (!card || card.kind !== "card") return;
+    let y = Number(card.fields.y) + Number(card.fields.h || CardSize[1]) + 16;
+    for (const o of sync.view().objects()) {
+      if (o.fields.parent === cardID && o.kind === "note") y = Math.max(y, Number(o.fields.y) + Number(o.fields.h || 0) + 12);
+    }
+    const id = newID();
+    const fields = { parent: cardID, x: Number(card.fields.x) || 0, y: round(clamp(y)), w: 220, h: 130, text: "", color: currentFill(), z: topZ() };
+    if (!edit([{ op: "create", id, kind: "note", fields }])) return;
     selected.clear();
     selected.add(id);
     renderQueued = true;
@@ -1061,6 +1114,8 @@ export function boardPage(boardID) {
       $("board-title").textContent = title;
       document.title = `${title} · Partnerboard`;
       /** @type {HTMLButtonElement} */ ($("add-persona")).hidden = false;
+      const template = m.board && typeof m.board.template === "string" ? m.board.template : "";
+      /** @type {HTMLElement} */ ($("export-minutes").parentElement).hidden = template !== "meeting";
     };
     sync.onWorkshop = onWorkshop;
     joinWorkshop();
@@ -1138,6 +1193,28 @@ export function boardPage(boardID) {
     viewBeforePrint = null;
     applyViewport();
   });
+
+  // The conversation openers: built the first time they are opened.
+  /** @type {ReturnType<typeof mountOpeners> | null} */
+  let openers = null;
+  $("openers-toggle").addEventListener("click", () => {
+    const dock = $("openers");
+    if (!openers) {
+      openers = mountOpeners(dock, {
+        place: (card) => {
+          if (placeCard(card)) showNotice("The card is on the board, in the middle of your view. “+ Add a note” on it adds a note.", true, true);
+        },
+        say: (text) => showNotice(text, true, true),
+      });
+    }
+    dock.hidden = !dock.hidden;
+    $("openers-toggle").setAttribute("aria-expanded", String(!dock.hidden));
+    if (!dock.hidden) /** @type {HTMLElement | null} */ (dock.querySelector("button"))?.focus();
+  });
+
+  for (const format of ["md", "csv", "minutes", "json", "svg"]) {
+    /** @type {HTMLAnchorElement} */ ($(`export-${format}`)).href = `/api/boards/${encodeURIComponent(boardID)}/export?format=${format}`;
+  }
 
   const snapshots = mountSnapshots({ boardID, edit, view: () => sync.view(), say: (text, brief) => showNotice(text, brief, true) });
 

@@ -212,7 +212,8 @@ export function mountOpeners(container, { place, say = () => {}, random = Math.r
       const drawOne = button("Draw a card", "openers-draw", () => draw(t.id));
       drawOne.setAttribute("aria-label", `Draw a card from ${t.title}`);
       const show = button(browsing === t.id ? "Hide prompts" : "Browse prompts", "openers-browse-toggle secondary", () => toggleBrowse(t.id));
-      show.setAttribute("aria-label", `${browsing === t.id ? "Hide" : "Browse"} the prompts of ${t.title}`);
+      // The visible words start the name, so speech control finds it.
+      show.setAttribute("aria-label", `${browsing === t.id ? "Hide prompts" : "Browse prompts"} of ${t.title}`);
       show.setAttribute("aria-expanded", String(browsing === t.id));
       show.setAttribute("aria-controls", browse.id);
       li.append(name, count, drawOne, show);

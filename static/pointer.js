@@ -315,7 +315,8 @@ export function moveTargets(state, ids) {
   for (const id of ids) {
     add(id);
     const o = state.get(id);
-    if (o && o.kind === "frame") {
+    // A frame carries its cells, a card the notes attached to it.
+    if (o && (o.kind === "frame" || o.kind === "card")) {
       for (const c of state.objects()) {
         if (c.fields.parent !== id) continue;
         add(c.id);

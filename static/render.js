@@ -284,6 +284,11 @@ export class Renderer {
       }
       case "card":
         el.append(h("p", "card-theme"), h("p", "card-prompt"));
+        {
+          const add = h("button", "card-add-note secondary", "+ Add a note");
+          add.setAttribute("type", "button");
+          el.append(add);
+        }
         break;
       default:
         el.append(h("p", "unknown-kind"));
@@ -341,6 +346,11 @@ export class Renderer {
         // label is the theme's title as the card's deck names it (deck.js cardFields).
         setText(/** @type {Element} */ (el.querySelector(".card-theme")), str(f.label) || themeName(str(f.theme)));
         setText(/** @type {Element} */ (el.querySelector(".card-prompt")), str(f.prompt));
+        {
+          const add = /** @type {Element} */ (el.querySelector(".card-add-note"));
+          const name = `Add a note to the card “${str(f.prompt).slice(0, 60)}”`;
+          if (add.getAttribute("aria-label") !== name) add.setAttribute("aria-label", name);
+        }
         break;
       default:
         setText(/** @type {Element} */ (el.querySelector(".unknown-kind")), o.kind);
@@ -446,6 +456,13 @@ export class Renderer {
     const input = /** @type {HTMLTextAreaElement} */ (li.querySelector(".item-text"));
     setValue(input, str(f.text), ctx);
     const extra = /** @type {HTMLElement} */ (li.querySelector(".item-extra"));
+    // A meeting's actions say who does them and by when.
+    if (str(f.parent).endsWith("-actions")) {
+      if (!extra.querySelector(".item-action")) extra.replaceChildren(makeActionParts());
+      setValue(/** @type {HTMLInputElement} */ (extra.querySelector(".item-owner")), str(f.owner), ctx);
+      setValue(/** @type {HTMLInputElement} */ (extra.querySelector(".item-due")), str(f.due), ctx);
+      return;
+    }
     if (!isResponse) {
       if (extra.firstChild) extra.replaceChildren();
       return;
@@ -576,6 +593,24 @@ function makeItem() {
   row.append(ta, del);
   li.append(row, h("div", "item-extra"));
   return li;
+}
+
+/** The parts of a meeting action: who will do it, and by when. */
+function makeActionParts() {
+  const box = h("div", "item-action");
+  const owner = /** @type {HTMLInputElement} */ (h("input", "item-owner"));
+  owner.dataset.field = "owner";
+  owner.maxLength = 64; // characters; the model allows 256 bytes, and 64 of any character fit
+  owner.autocomplete = "off";
+  const due = /** @type {HTMLInputElement} */ (h("input", "item-due"));
+  due.type = "date";
+  due.dataset.field = "due";
+  const who = h("label", "", "Who ");
+  who.append(owner);
+  const when = h("label", "", "By when ");
+  when.append(due);
+  box.append(who, when);
+  return box;
 }
 
 /** The response parts of an item: links, partners, jointly, referrals. */

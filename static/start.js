@@ -7,7 +7,7 @@ import { parsePartners } from "./partners.js";
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
-const TEMPLATE_NAMES = { persona: "Persona grid", "response-map": "Challenges and partnership responses", blank: "Blank board" };
+const TEMPLATE_NAMES = { persona: "Persona grid", "response-map": "Challenges and partnership responses", meeting: "Meeting", vision: "Shared vision", blank: "Blank board" };
 
 export async function startPage() {
   $("start").hidden = false;
