@@ -64,7 +64,8 @@ func audit(p *Page, what, axe string) {
 
 // Issue 7, acceptance 4: axe-core finds no serious or critical violation
 // on the start page, the persona, response-map, meeting and vision boards,
-// the conversation cards, the snapshots dialog and the facilitator console.
+// the list view, the conversation cards, the snapshots dialog and the
+// facilitator console.
 func TestAccessibilityAudit(t *testing.T) {
 	axe := axeSource(t)
 	srv := startServer(t)
@@ -93,6 +94,20 @@ func TestAccessibilityAudit(t *testing.T) {
 		}
 		audit(p, c.what, axe)
 	}
+	// The list view of the vision board just audited: its content in
+	// words, and a way back to each thing on the board.
+	p.Click("#list-view-toggle")
+	p.WaitFor("the list view", `!document.querySelector("#list-view").hidden && document.querySelector("#canvas").hidden`)
+	if got := p.Text("#list-view-body"); !strings.Contains(got, "Something to talk about") {
+		t.Errorf("the list view does not show the item just added: %q", got)
+	}
+	audit(p, "list view", axe)
+	item := Eval[string](p, `document.querySelector("#list-view-body li[data-id] li[data-id]").dataset.id`)
+	cell := Eval[string](p, `document.querySelector(`+jsString(`#list-view-body li.list-cell:has(li[data-id="`+item+`"])`)+`).dataset.id`)
+	p.Click(`#list-view-body li.list-cell[data-id="` + cell + `"] > button.list-show`)
+	p.WaitFor("the board again, with the focus in the cell", `document.querySelector("#list-view").hidden && !document.querySelector("#canvas").hidden &&
+		!!document.activeElement?.closest(`+jsString(`[data-id="`+cell+`"]`)+`)`)
+
 	// The conversation cards, with one drawn.
 	p.Click("#openers-toggle")
 	p.Click("#openers .openers-theme button.openers-draw")

@@ -16,6 +16,7 @@ import { renderPeople, Cursors } from "./presence.js";
 import { remaining, formatCountdown, spokenCountdown, gotoPath, gotoText } from "./workshop.js";
 import { mountSnapshots } from "./snapshots.js";
 import { mountOpeners } from "./openers.js";
+import { renderListView } from "./listview.js";
 import { cardFields } from "./deck.js";
 import { mountVoting } from "./voting.js";
 import { installPointer, moveTargets, moveOps, MOVABLE, round, clamp } from "./pointer.js";
@@ -142,6 +143,57 @@ export function boardPage(boardID) {
     updateUndoButtons();
     drawLinks(state);
     voting?.refresh();
+    if (!$("list-view").hidden) showList(state);
+  }
+
+  // The list view: rebuilt when the board changes, keeping the focus on
+  // the entry it was on.
+  let listShown = /** @type {any} */ (null);
+  /** @param {any} state */
+  function showList(state) {
+    if (listShown === state) return;
+    listShown = state;
+    const body = $("list-view-body");
+    const active = /** @type {HTMLElement | null} */ (document.activeElement);
+    const at = active && body.contains(active) ? active.closest("[data-id]")?.getAttribute("data-id") : null;
+    renderListView(body, state, showOnBoard);
+    if (at) /** @type {HTMLElement | null} */ (body.querySelector(`[data-id="${CSS.escape(at)}"] .list-show`))?.focus();
+  }
+  /** @param {boolean} on */
+  function setListView(on) {
+    $("list-view").hidden = !on;
+    canvas.hidden = on;
+    $("list-view-toggle").setAttribute("aria-pressed", String(on));
+    listShown = null;
+    if (on && sync) showList(sync.view());
+    if (!on) applyViewport();
+  }
+  $("list-view-toggle").addEventListener("click", () => {
+    const on = $("list-view").hidden;
+    setListView(on);
+    if (on) $("list-view-heading").focus();
+  });
+  /**
+   * Leaves the list view and brings object id into view, focused.
+   * @param {string} id
+   */
+  function showOnBoard(id) {
+    setListView(false);
+    const state = sync.view();
+    let o = state.get(id);
+    while (o && typeof o.fields.x !== "number" && o.fields.parent) o = state.get(String(o.fields.parent));
+    const b = o ? bounds([o]) : null;
+    if (b) {
+      const r = canvas.getBoundingClientRect();
+      vp = fit(b, r.width, r.height);
+      applyViewport();
+    }
+    selected.clear();
+    selected.add(id);
+    renderQueued = true;
+    renderNow();
+    const target = renderer.el(id);
+    /** @type {HTMLElement | null} */ (target?.querySelector("textarea, input, button") || target || null)?.focus();
   }
 
   /**
@@ -453,6 +505,8 @@ export function boardPage(boardID) {
     if (btn.classList.contains("add-item")) {
       flushAll();
       addItem(id);
+    } else if (btn.classList.contains("picture-describe")) {
+      /** @type {HTMLElement | null} */ (btn.parentElement?.querySelector(".picture-text") || null)?.focus();
     } else if (btn.classList.contains("card-add-note")) {
       flushAll();
       addCardNote(id);

@@ -389,11 +389,15 @@ export class Renderer {
         el.insertBefore(svg, el.firstChild);
         // The picture in words: what keyboard and screen-reader users
         // read and write instead of the drawing.
+        // It lets the pointer through to the drawing until it has the
+        // focus (Tab, or the button), so drawing works to the very edge.
+        const describe = h("button", "picture-describe secondary", "Describe in words");
+        describe.setAttribute("type", "button");
         const ta = /** @type {HTMLTextAreaElement} */ (h("textarea", "cell-text picture-text"));
         ta.dataset.field = "text";
         ta.rows = 2;
         ta.placeholder = "Describe the picture in words";
-        el.append(ta);
+        el.append(describe, ta);
       }
     }
     if (role === "text") {
