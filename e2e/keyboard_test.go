@@ -96,3 +96,37 @@ func TestKeyboardOnlyPersona(t *testing.T) {
 		t.Errorf("server: the response links %v, want [%s]", got, challenge)
 	}
 }
+
+// The object menu opens with a right click and is worked with the keys of
+// the ARIA menu pattern: arrows move, Escape closes, Enter chooses.
+func TestObjectMenuByMouseAndKeys(t *testing.T) {
+	srv := startServer(t)
+	id := createBoard(t, srv.URL, "Menu check", "blank")
+	b := StartBrowser(t)
+	p := b.NewPerson(t, "Amira")
+	p.Open(srv.URL, id)
+	p.Click("#tool-note")
+	at := Eval[[2]float64](p, `(() => { const r = document.querySelector("#canvas").getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()`)
+	p.do("click the board", chromedp.MouseClickXY(at[0], at[1]))
+	p.WaitCount(".obj-note", 1)
+	p.Blur()
+	rightClick := func() {
+		t.Helper()
+		p.do("right click the note", chromedp.MouseClickXY(at[0]+10, at[1]+10, chromedp.Button("right")))
+		p.WaitFor("the menu", `!document.querySelector("#object-menu").hidden && document.activeElement?.textContent === "Duplicate"`)
+	}
+	rightClick()
+	p.do("press Escape", chromedp.KeyEvent(kb.Escape))
+	p.WaitFor("the menu to close", `document.querySelector("#object-menu").hidden`)
+
+	rightClick()
+	p.do("press ArrowDown", chromedp.KeyEvent(kb.ArrowDown))
+	p.WaitFor("the next item", `document.activeElement?.textContent === "Bring to front"`)
+	p.do("press ArrowUp twice", chromedp.KeyEvent(kb.ArrowUp), chromedp.KeyEvent(kb.ArrowUp))
+	p.WaitFor("the last item, round the end", `document.activeElement?.textContent === "Delete"`)
+	p.do("press Enter", chromedp.KeyEvent(kb.Enter))
+	p.WaitCount(".obj-note", 0)
+	if st := waitConverged(t, srv.URL, id, p); len(st.Objects()) != 0 {
+		t.Errorf("the server still holds %d objects after Delete from the menu", len(st.Objects()))
+	}
+}

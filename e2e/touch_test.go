@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -69,8 +70,8 @@ func view(p *Page) (x, y, zoom float64) {
 }
 
 // Issue 7, acceptance 6: on a 768 px wide touch screen, one finger pans
-// the board, two fingers zoom it, and a finger draws a stroke that reaches
-// the server.
+// the board, two fingers zoom it, a finger draws a stroke that reaches the
+// server, and a long press opens an object's menu.
 func TestTouchPanZoomDraw(t *testing.T) {
 	srv := startServer(t)
 	id := createBoard(t, srv.URL, "Touch check", "blank")
@@ -117,5 +118,40 @@ func TestTouchPanZoomDraw(t *testing.T) {
 	}
 	if pts, _ := strokes[0].Fields["points"].([]float64); len(pts) < 6 {
 		t.Errorf("the stroke has %d coordinates, want the finger's path", len(pts))
+	}
+
+	// A long press on a note opens its menu: duplicate it, then delete
+	// the copy the same way.
+	// Buttons are clicked from here on: in headless Chromium the first
+	// synthetic tap after a drag or a long press brings no click, which a
+	// real finger's does. What is under test is the long press itself.
+	p.Click("#tool-note")
+	p.WaitFor("the note tool", `document.querySelector("#tool-note").getAttribute("aria-pressed") === "true"`)
+	at := [2]float64{c.X + c.W/2, c.Y + c.H*0.25}
+	p.do("tap the board", touch(input.DispatchTouchEventTypeTouchStart, at), touch(input.DispatchTouchEventTypeTouchEnd))
+	p.WaitCount(".obj-note", 1)
+	p.Blur()
+	longPress := func(sel string) {
+		p.tb.Helper()
+		pt := Eval[[2]float64](p, `(() => { const r = document.querySelector(`+jsString(sel)+`).getBoundingClientRect();
+			return [r.x + r.width / 2, r.y + r.height / 2]; })()`)
+		p.do("press and hold "+sel, touch(input.DispatchTouchEventTypeTouchStart, pt))
+		p.WaitFor("the menu", `!document.querySelector("#object-menu").hidden && document.activeElement?.getAttribute("role") === "menuitem"`)
+		p.do("lift the finger", touch(input.DispatchTouchEventTypeTouchEnd))
+	}
+	choose := func(label string) {
+		p.tb.Helper()
+		p.Click(`#object-menu [role=menuitem]:nth-child(` + strconv.Itoa(1+slices.Index(Eval[[]string](p, `[...document.querySelectorAll("#object-menu [role=menuitem]")].map(b => b.textContent)`), label)) + `)`)
+	}
+	longPress(".obj-note")
+	choose("Duplicate")
+	p.WaitCount(".obj-note", 2)
+	copyID := Eval[string](p, `[...document.querySelectorAll(".obj-note")].at(-1).dataset.id`)
+	longPress(`.obj-note[data-id="` + copyID + `"]`)
+	choose("Delete")
+	p.WaitCount(".obj-note", 1)
+	st = waitConverged(t, srv.URL, id, p)
+	if _, ok := st.Get(copyID); ok {
+		t.Errorf("the copy deleted from its menu is still on the server")
 	}
 }

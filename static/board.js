@@ -17,6 +17,8 @@ import { remaining, formatCountdown, spokenCountdown, gotoPath, gotoText } from 
 import { mountSnapshots } from "./snapshots.js";
 import { mountOpeners } from "./openers.js";
 import { renderListView } from "./listview.js";
+import { makeMenu, LongPressMs, LongPressSlopPx } from "./menu.js";
+import { objectLabel } from "./snapshots.js";
 import { cardFields } from "./deck.js";
 import { mountVoting } from "./voting.js";
 import { installPointer, moveTargets, moveOps, MOVABLE, round, clamp } from "./pointer.js";
@@ -831,11 +833,126 @@ export function boardPage(boardID) {
     }
   }
 
+  // ------------------------------------------------------------------
+  // The context menu of objects.
+
+  const menu = makeMenu($("object-menu"));
+  /** Kinds with a menu: what stands on the board by itself. */
+  const HAS_MENU = new Set([...MOVABLE, "connector"]);
+
+  /**
+   * Opens the menu for object id at (x, y) on the screen.
+   * @param {string} id
+   * @param {number} x
+   * @param {number} y
+   */
+  function openMenu(id, x, y) {
+    const o = sync?.view().get(id);
+    if (!o || !HAS_MENU.has(o.kind) || menu.isOpen()) return false;
+    if (!selected.has(id)) {
+      selected.clear();
+      selected.add(id);
+      scheduleRender();
+    }
+    /** @type {import("./menu.js").MenuItem[]} */
+    const items = [];
+    if (o.kind === "card") items.push({ label: "Add a note to this card", run: () => addCardNote(id) });
+    items.push({ label: "Duplicate", run: duplicateSelected });
+    items.push({ label: "Bring to front", run: () => {
+      const g = `front-${newID()}`;
+      for (const sid of selected) edit([{ op: "update", id: sid, fields: { z: topZ() } }], g);
+      history.seal();
+    } });
+    items.push({ label: "Delete", run: deleteSelected });
+    menu.open(items, x, y, `Actions for ${selected.size > 1 ? `${selected.size} things` : objectLabel(o)}`);
+    return true;
+  }
+
+  function duplicateSelected() {
+    const copied = copyObjects(sync.view(), selected);
+    const { ops, ids } = pasteOps(copied, newID, 24, 24);
+    if (edit(ops)) {
+      selected.clear();
+      for (const id of ids) selected.add(id);
+      scheduleRender();
+    }
+  }
+
+  // In a field that was being written in, the browser's own menu
+  // (spelling, paste) stays. Whether it was is settled when the button
+  // goes down, before the press itself can focus the field.
+  let rightInField = false;
+  canvas.addEventListener("pointerdown", (ev) => {
+    if (ev.button !== 2) return;
+    const field = /** @type {HTMLElement} */ (ev.target).closest("textarea, input, select");
+    rightInField = !!field && document.activeElement === field;
+  }, true);
+  // Nor does a right click start writing in a note it lands on.
+  canvas.addEventListener("mousedown", (ev) => { if (ev.button === 2 && !rightInField) ev.preventDefault(); }, true);
+  canvas.addEventListener("contextmenu", (ev) => {
+    const t = /** @type {HTMLElement} */ (ev.target);
+    if (rightInField) return;
+    // A long press on a touch screen brings a contextmenu event too, once
+    // our menu is already open: the browser's own must not cover it.
+    if (menu.isOpen()) {
+      ev.preventDefault();
+      return;
+    }
+    const id = objectOf(t);
+    if (id && openMenu(id, ev.clientX, ev.clientY)) ev.preventDefault();
+  });
+
+  // A long press with a finger or pen: the same menu. A field being
+  // edited keeps the browser's own long press (selecting words).
+  /** @type {{id: number, x: number, y: number, timer: any} | null} */
+  let press = null;
+  canvas.addEventListener("pointerdown", (ev) => {
+    if (ev.pointerType === "mouse") return;
+    const t = /** @type {HTMLElement} */ (ev.target);
+    const field = t.closest("textarea, input, select");
+    if (field && document.activeElement === field) return;
+    const id = objectOf(t);
+    if (!id) return;
+    clearTimeout(press?.timer);
+    const x = ev.clientX, y = ev.clientY;
+    const pointerId = ev.pointerId;
+    press = { id: pointerId, x, y, timer: setTimeout(() => {
+      press = null;
+      if (!openMenu(id, x, y)) return;
+      pointer.cancel(pointerId);
+      pressOpened = true;
+    }, LongPressMs) };
+  }, true);
+  // Lifting the finger after a long press must not also tap what is under
+  // it: that would focus the note and close the menu at once.
+  let pressOpened = false;
+  canvas.addEventListener("touchend", (ev) => { if (pressOpened) ev.preventDefault(); }, { capture: true, passive: false });
+  canvas.addEventListener("pointerup", () => { if (pressOpened) setTimeout(() => { pressOpened = false; }, 0); }, true);
+  canvas.addEventListener("click", (ev) => {
+    if (!pressOpened) return;
+    pressOpened = false;
+    ev.preventDefault();
+    ev.stopPropagation();
+  }, true);
+  const endPress = (/** @type {PointerEvent} */ ev) => {
+    if (!press || ev.pointerId !== press.id) return;
+    if (ev.type === "pointermove" && Math.hypot(ev.clientX - press.x, ev.clientY - press.y) <= LongPressSlopPx) return;
+    clearTimeout(press.timer);
+    press = null;
+  };
+  for (const type of ["pointermove", "pointerup", "pointercancel"]) canvas.addEventListener(type, /** @type {any} */ (endPress), true);
+
   document.addEventListener("keydown", (ev) => {
     const t = /** @type {HTMLElement} */ (ev.target);
     const typing = t instanceof HTMLTextAreaElement || t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t.isContentEditable;
     const mod = ev.ctrlKey || ev.metaKey;
-    if (!sync || document.querySelector("dialog[open]")) return;
+    if (!sync || document.querySelector("dialog[open]") || menu.isOpen()) return;
+    if (!typing && selected.size > 0 && (ev.key === "ContextMenu" || (ev.shiftKey && ev.key === "F10"))) {
+      const first = [...selected][0];
+      const r = renderer.el(first)?.getBoundingClientRect();
+      if (r && openMenu(first, r.left + 12, r.top + 12)) ev.preventDefault();
+      return;
+    }
     if (mod && !ev.altKey && (ev.key === "z" || ev.key === "Z")) {
       // In a text field with typing not yet sent, the browser's own undo
       // works on the letters; otherwise undo is the board's.

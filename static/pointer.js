@@ -289,7 +289,15 @@ export function installPointer(ctx) {
     return false;
   }
 
-  return { setSpace: (down) => { spaceDown = down; } };
+  return {
+    setSpace: (down) => { spaceDown = down; },
+    /**
+     * Ends the gesture of pointer id as if the browser had cancelled it:
+     * a long press that opened a menu is not also a drag or a tap.
+     * @param {number} id
+     */
+    cancel: (id) => { if (drag) pointerEnd(new PointerEvent("pointercancel", { pointerId: id })); },
+  };
 }
 
 /**
