@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,7 +17,7 @@ var _ hub.PresenceLog = (*handle)(nil)
 // Presence across nodes.
 //
 // Each node keeps one record per open board: its users there, with a
-// version. The records of a board live in one hash (node → record) beside a
+// version, named after the node's id and the opening of the board. The records of a board live in one hash (node → record) beside a
 // sorted set of their expiry times (node → Redis time in ms), both in the
 // board's hash tag. One script writes this node's record, drops the records
 // whose time has passed, publishes a change and returns every live record,
@@ -91,8 +92,13 @@ type remoteNode struct {
 // and AnnounceCursors; the board's presence goroutine writes and reads
 // Redis; the subscriber goroutine applies messages.
 type presence struct {
-	b    *Bus
-	bs   *boardSub
+	b  *Bus
+	bs *boardSub
+	// id names this node's record of the board: the bus's node id and a
+	// number for each time the board is opened here. A board reopened
+	// while its last incarnation still removes its record thus never has
+	// its new record removed; the others see a node leave and one arrive.
+	id   string
 	wake chan struct{}
 
 	mu      sync.Mutex // guards the local side
@@ -112,10 +118,16 @@ type presence struct {
 
 func newPresence(b *Bus, bs *boardSub) *presence {
 	return &presence{
-		b: b, bs: bs, wake: make(chan struct{}, 1),
+		b: b, bs: bs, id: b.node + "." + strconv.FormatUint(b.opened.Add(1), 10), wake: make(chan struct{}, 1),
 		local: make(map[string]hub.User), joined: make(map[string]hub.User), left: make(map[string]struct{}),
 		cursors: make(map[string][2]float64), nodes: make(map[string]*remoteNode),
 	}
+}
+
+// ours tells whether a record or message comes from this node, from this
+// or an earlier opening of the board.
+func (p *presence) ours(node string) bool {
+	return strings.HasPrefix(node, p.b.node+".")
 }
 
 func (p *presence) poke() {
@@ -304,7 +316,7 @@ func (p *presence) write(ctx context.Context, users []hub.User, joined map[strin
 	}
 	var msg string
 	if len(joined)+len(left) > 0 {
-		m := presenceMsg{N: p.b.node, V: ver}
+		m := presenceMsg{N: p.id, V: ver}
 		for _, u := range joined {
 			m.J = append(m.J, u)
 		}
@@ -326,7 +338,7 @@ func (p *presence) write(ctx context.Context, users []hub.User, joined map[strin
 	p.rmu.Unlock()
 	wait := p.b.presenceRefresh
 	for node, r := range recs {
-		if node != p.b.node {
+		if !p.ours(node) {
 			wait = min(wait, time.Duration(r.expires-redisNow)*time.Millisecond+presenceExpirySlack)
 		}
 	}
@@ -345,7 +357,7 @@ func (p *presence) call(ctx context.Context, rec, msg string) (map[string]liveRe
 	defer cancel()
 	k := p.bs.keys
 	res, err := presenceScript.Run(ctx, p.b.rdb, []string{k.presence, k.presenceTTL},
-		p.b.node, rec, p.b.presenceTTL.Milliseconds(), k.presenceCh, msg).Slice()
+		p.id, rec, p.b.presenceTTL.Milliseconds(), k.presenceCh, msg).Slice()
 	if err != nil {
 		return nil, 0, err
 	}
@@ -399,7 +411,7 @@ func (p *presence) reconcile(recs map[string]liveRecord, mark uint64, now time.T
 		}
 	}
 	for node, r := range recs {
-		if node == p.b.node {
+		if p.ours(node) {
 			continue
 		}
 		rn := p.node(node)
@@ -451,7 +463,7 @@ func (p *presence) receive(payload string) {
 		p.b.log.Error("undecodable presence message", "board", p.bs.id, "err", err)
 		return
 	}
-	if m.N == p.b.node || m.N == "" {
+	if p.ours(m.N) || m.N == "" {
 		return // our own, back from Redis
 	}
 	p.rmu.Lock()
@@ -514,7 +526,7 @@ func (p *presence) publishCursors(cs map[string][2]float64) {
 	for id, xy := range cs {
 		if n == 0 {
 			b = append(b, `{"n":`...)
-			b = strconv.AppendQuote(b, p.b.node)
+			b = strconv.AppendQuote(b, p.id)
 			b = append(b, `,"c":[`...)
 		} else {
 			b = append(b, ',')

@@ -61,6 +61,7 @@ type Bus struct {
 	// never reuses a version.
 	node            string
 	ver             atomic.Uint64
+	opened          atomic.Uint64 // boards opened, to number their presence records
 	presenceTTL     time.Duration
 	presenceRefresh time.Duration
 
@@ -109,7 +110,7 @@ func New(opts Options) *Bus {
 	return b
 }
 
-// Node is this node's random id in presence records.
+// Node is this node's random id; its presence records are named after it.
 func (b *Bus) Node() string { return b.node }
 
 // Close stops the subscriber and every publisher and waits for them.
