@@ -46,3 +46,48 @@ type Published struct {
 	// Seq, and was not added again.
 	Dup bool
 }
+
+// PresenceLog is what a clustered bus's BoardLog may also do: share who is
+// on the board, and where their cursors are, with the rooms of the same
+// board on other nodes. A room checks for it with a type assertion; a bus
+// for one process (bus/memory) leaves it out, and presence stays what the
+// room itself holds. Its methods are safe for concurrent use and never
+// block on the network: the bus does its I/O on its own goroutines.
+//
+// Presence is ephemeral. Each node's users are kept under a TTL that the
+// node refreshes, so the users of a node that dies disappear without anyone
+// telling; a lost announcement is repaired by the next refresh.
+type PresenceLog interface {
+	// WatchPresence returns the users the other nodes have on the board now
+	// and from then on reports their changes to deliver: from one goroutine
+	// at a time, never for this node's own users; it must not block. A room
+	// calls it once, right after Open, before announcing anything. If it
+	// fails, deliver is registered all the same and the other nodes' users
+	// arrive as updates once the bus reaches them.
+	WatchPresence(ctx context.Context, deliver func(PresenceUpdate)) ([]User, error)
+	// Announce reports this room's users that joined or changed (what they
+	// edit) and the sessions that left. Announcements are never dropped;
+	// the bus may coalesce them. Close announces that all of them left.
+	Announce(joined []User, left []string)
+	// AnnounceCursors reports this room's cursors that moved in one tick.
+	// The bus may coalesce them, or drop them under pressure; it does not
+	// keep the slice.
+	AnnounceCursors(moved []Cursor)
+}
+
+// PresenceUpdate is what other nodes reported about a board's users.
+type PresenceUpdate struct {
+	// Users joined, or changed what they are editing.
+	Users []User
+	// Left are the sessions that left, or whose node stopped refreshing
+	// its presence within the TTL.
+	Left []string
+	// Cursors moved.
+	Cursors []Cursor
+}
+
+// Cursor is one session's pointer in board coordinates.
+type Cursor struct {
+	ID   string // session id
+	X, Y float64
+}

@@ -29,6 +29,10 @@ const (
 	// DefaultCursorTick is how often a room sends the cursors that moved:
 	// at most 20 cursor messages a second reach any client.
 	DefaultCursorTick = 50 * time.Millisecond
+	// presenceWatchTimeout bounds how long a loading room waits for a
+	// clustered bus to say who is on the board on other nodes; past it the
+	// room opens without them, and they arrive as joins.
+	presenceWatchTimeout = 5 * time.Second
 	// inboxSize bounds the requests waiting for a room; a full inbox makes
 	// the sending connection wait, never the room.
 	inboxSize = 1024

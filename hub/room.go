@@ -57,6 +57,8 @@ type busEvent struct {
 	keys    []batchKey // with res: the published batches, in order
 	res     []Published
 	err     error
+	// presence: what other nodes reported about their users
+	presence *PresenceUpdate
 }
 
 // Room is one live board. Everything below the "owned by run" line is
@@ -93,6 +95,13 @@ type Room struct {
 	snapshot     []byte // state encoded at seq; nil when stale
 	newCreates   int    // creates of pending batches, to keep boards under MaxObjects
 	locked       bool   // only facilitators may edit
+
+	// Presence on other nodes, when the bus shares it; presence is nil
+	// for a bus of one process, and the rest then stays empty.
+	presence      PresenceLog
+	remote        map[string]User       // users on other nodes, by session
+	remoteCursors map[string][2]float64 // their cursors that moved since the last tick
+	moved         []Cursor              // this tick's local moves for the bus, reused
 }
 
 func newRoom(h *Hub, id string) *Room {
@@ -207,7 +216,71 @@ func (r *Room) load() error {
 		return fmt.Errorf("open log of board %s: %w", r.id, err)
 	}
 	r.blog = blog
+	if pl, ok := blog.(PresenceLog); ok {
+		r.watchPresence(pl)
+	}
 	return nil
+}
+
+// watchPresence learns who is on the board on other nodes, so that the
+// first welcome lists them too. Presence is not worth failing a board
+// for: if the bus cannot say now, the users arrive later as joins.
+func (r *Room) watchPresence(pl PresenceLog) {
+	r.presence = pl
+	r.remote = make(map[string]User)
+	r.remoteCursors = make(map[string][2]float64)
+	ctx, cancel := context.WithTimeout(context.Background(), presenceWatchTimeout)
+	defer cancel()
+	users, err := pl.WatchPresence(ctx, r.deliverPresence)
+	if err != nil {
+		r.hub.cfg.Logger.Warn("read presence of other nodes", "board", r.id, "err", err)
+	}
+	for _, u := range users {
+		r.remote[u.ID] = u
+	}
+}
+
+// deliverPresence is the bus's presence callback: like deliver, it only
+// queues and wakes the room.
+func (r *Room) deliverPresence(u PresenceUpdate) { r.post(busEvent{presence: &u}) }
+
+// announce tells the other nodes about this room's users, if the bus
+// shares presence.
+func (r *Room) announce(joined []User, left []string) {
+	if r.presence != nil {
+		r.presence.Announce(joined, left)
+	}
+}
+
+// applyPresence brings this room's clients up to date with what another
+// node reported: in the same join, leave and editing messages as for local
+// users, so the wire does not change in cluster mode.
+func (r *Room) applyPresence(u PresenceUpdate) {
+	for _, usr := range u.Users {
+		old, known := r.remote[usr.ID]
+		r.remote[usr.ID] = usr
+		switch {
+		case !known:
+			r.broadcast(encode(joinMsg{T: "join", User: usr}), nil)
+		case old.Editing != usr.Editing:
+			r.broadcast(encode(editingMsg{T: "editing", ID: usr.ID, Object: usr.Editing}), nil)
+		}
+	}
+	for _, id := range u.Left {
+		if _, known := r.remote[id]; !known {
+			continue
+		}
+		delete(r.remote, id)
+		delete(r.remoteCursors, id)
+		r.broadcast(encode(leaveMsg{T: "leave", ID: id}), nil)
+	}
+	for _, c := range u.Cursors {
+		// Only of people the room knows of: a cursor never shows up
+		// for someone who is not listed as here.
+		if _, known := r.remote[c.ID]; known {
+			r.remoteCursors[c.ID] = [2]float64{c.X, c.Y}
+		}
+	}
 }
 
 // deliver is the bus's callback: it only queues and wakes the room.
@@ -324,6 +397,7 @@ func (r *Room) handle(m any) {
 		}
 		m.c.user.Editing = m.object
 		r.broadcast(encode(editingMsg{T: "editing", ID: m.c.session, Object: m.object}), m.c)
+		r.announce([]User{m.c.user}, nil)
 	}
 }
 
@@ -357,13 +431,17 @@ func (r *Room) join(j joinReq) {
 	}
 	r.clients[c] = struct{}{}
 	r.hub.m.clients.Add(1)
-	w.Users = make([]User, 0, len(r.clients))
+	w.Users = make([]User, 0, len(r.clients)+len(r.remote))
 	for o := range r.clients {
 		w.Users = append(w.Users, o.user)
+	}
+	for _, u := range r.remote {
+		w.Users = append(w.Users, u)
 	}
 	c.enqueue(encodeWelcome(w))
 	j.reply <- nil
 	r.broadcast(encode(joinMsg{T: "join", User: c.user}), c)
+	r.announce([]User{c.user}, nil)
 }
 
 // missedSince returns exactly the entries after the client's seq, if the
@@ -412,6 +490,7 @@ func (r *Room) leave(c *Client) {
 	delete(r.clients, c)
 	r.hub.m.clients.Add(-1)
 	r.broadcast(encode(leaveMsg{T: "leave", ID: c.session}), nil)
+	r.announce(nil, []string{c.session})
 }
 
 func (r *Room) submit(s submitReq) {
@@ -478,6 +557,10 @@ func (r *Room) applyEvents() error {
 	for _, ev := range events {
 		if ev.err != nil {
 			return ev.err
+		}
+		if ev.presence != nil {
+			r.applyPresence(*ev.presence)
+			continue
 		}
 		for _, e := range ev.entries {
 			if e.Seq <= r.seq {
@@ -637,39 +720,61 @@ func (r *Room) drop(ended []*Client) {
 	}
 	for _, c := range ended {
 		r.broadcast(encode(leaveMsg{T: "leave", ID: c.session}), nil)
+		r.announce(nil, []string{c.session})
 	}
 }
 
-// sendCursors sends every cursor that moved since the last tick, in one
-// message shared by all clients of the room.
+// sendCursors sends every cursor that moved since the last tick, local
+// and remote, in one message shared by all clients of the room, and hands
+// the local moves to the bus for the other nodes.
 func (r *Room) sendCursors() {
 	if len(r.clients) == 0 {
 		return
 	}
 	var b []byte
+	r.moved = r.moved[:0]
 	for c := range r.clients {
 		x, y, moved := c.takeCursor()
 		if !moved {
 			continue
 		}
-		if b == nil {
-			b = append(b, `{"t":"cursors","c":[`...)
-		} else {
-			b = append(b, ',')
+		b = appendCursor(b, c.session, x, y)
+		if r.presence != nil {
+			r.moved = append(r.moved, Cursor{ID: c.session, X: x, Y: y})
 		}
-		b = append(b, '[')
-		b, _ = appendJSONString(b, c.session)
-		b = append(b, ',')
-		b = strconv.AppendFloat(b, x, 'f', 1, 64)
-		b = append(b, ',')
-		b = strconv.AppendFloat(b, y, 'f', 1, 64)
-		b = append(b, ']')
 	}
-	if b == nil || len(r.clients) < 2 {
+	if len(r.moved) > 0 {
+		r.presence.AnnounceCursors(r.moved)
+	}
+	remote := len(r.remoteCursors)
+	for id, p := range r.remoteCursors {
+		b = appendCursor(b, id, p[0], p[1])
+	}
+	clear(r.remoteCursors)
+	// A lone local client with nobody moving elsewhere would only get
+	// its own cursor back.
+	if b == nil || (remote == 0 && len(r.clients) < 2) {
 		return
 	}
 	b = append(b, "]}"...)
 	r.broadcast(b, nil)
+}
+
+// appendCursor adds one ["session",x,y] to a cursors message, opening it
+// if b is empty.
+func appendCursor(b []byte, session string, x, y float64) []byte {
+	if b == nil {
+		b = append(b, `{"t":"cursors","c":[`...)
+	} else {
+		b = append(b, ',')
+	}
+	b = append(b, '[')
+	b, _ = appendJSONString(b, session)
+	b = append(b, ',')
+	b = strconv.AppendFloat(b, x, 'f', 1, 64)
+	b = append(b, ',')
+	b = strconv.AppendFloat(b, y, 'f', 1, 64)
+	return append(b, ']')
 }
 
 func appendJSONString(b []byte, s string) ([]byte, error) {

@@ -15,4 +15,8 @@
 // — at start, and after Redis or the connection comes back — the node reads
 // the stream from where it was, so a pub/sub message lost in an outage is
 // never missed.
+//
+// The bus also shares presence (hub.PresenceLog): each node's users of a
+// board live in Redis under a TTL the node refreshes, and joins, leaves and
+// cursors travel on a presence channel per board; see presence.go.
 package redis

@@ -2,6 +2,8 @@ package redis
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -31,12 +34,17 @@ const (
 	resyncPage = 1000
 )
 
-// Options configure a Bus.
+// Options configure a Bus. Zero fields take the defaults.
 type Options struct {
 	Client   goredis.UniversalClient
 	Retain   int
 	RetryFor time.Duration
-	Logger   *slog.Logger
+	// PresenceTTL is how long a node's users stay listed after its last
+	// refresh; PresenceRefresh how often it refreshes, at most a third of
+	// the TTL.
+	PresenceTTL     time.Duration
+	PresenceRefresh time.Duration
+	Logger          *slog.Logger
 }
 
 // Bus is a node's connection to the shared board logs. It is safe for
@@ -48,13 +56,23 @@ type Bus struct {
 	log      *slog.Logger
 	ps       *goredis.PubSub
 
+	// node tells this node's presence from the others'; ver numbers its
+	// presence records, across boards, so a board reopened on this node
+	// never reuses a version.
+	node            string
+	ver             atomic.Uint64
+	opened          atomic.Uint64 // boards opened, to number their presence records
+	presenceTTL     time.Duration
+	presenceRefresh time.Duration
+
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu        sync.Mutex
-	boards    map[string]*boardSub // by board id
-	byChannel map[string]*boardSub
+	mu         sync.Mutex
+	boards     map[string]*boardSub // by board id
+	byChannel  map[string]*boardSub
+	byPresence map[string]*boardSub // by presence channel
 }
 
 // New starts a bus on rdb: its subscriber goroutine runs until Close.
@@ -68,9 +86,19 @@ func New(opts Options) *Bus {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.PresenceTTL <= 0 {
+		opts.PresenceTTL = DefaultPresenceTTL
+	}
+	if opts.PresenceRefresh <= 0 {
+		opts.PresenceRefresh = DefaultPresenceRefresh
+	}
+	opts.PresenceRefresh = min(opts.PresenceRefresh, opts.PresenceTTL/3)
+	var id [8]byte
+	_, _ = rand.Read(id[:])
 	b := &Bus{
 		rdb: opts.Client, retain: opts.Retain, retryFor: opts.RetryFor, log: opts.Logger,
-		boards: make(map[string]*boardSub), byChannel: make(map[string]*boardSub),
+		node: hex.EncodeToString(id[:]), presenceTTL: opts.PresenceTTL, presenceRefresh: opts.PresenceRefresh,
+		boards: make(map[string]*boardSub), byChannel: make(map[string]*boardSub), byPresence: make(map[string]*boardSub),
 	}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.ps = b.rdb.Subscribe(b.ctx)
@@ -82,6 +110,9 @@ func New(opts Options) *Bus {
 	return b
 }
 
+// Node is this node's random id; its presence records are named after it.
+func (b *Bus) Node() string { return b.node }
+
 // Close stops the subscriber and every publisher and waits for them.
 func (b *Bus) Close() error {
 	b.cancel()
@@ -91,11 +122,17 @@ func (b *Bus) Close() error {
 }
 
 // keys of one board; the hash tag keeps them in one cluster slot.
-type keys struct{ seq, stream, batches, recent, channel string }
+type keys struct {
+	seq, stream, batches, recent, channel string
+	// presence: the records (hash), their deadlines (sorted set) and the
+	// channel of joins, leaves and cursors; see presence.go.
+	presence, presenceTTL, presenceCh string
+}
 
 func keysOf(board string) keys {
 	p := "pb:{" + board + "}:"
-	return keys{seq: p + "seq", stream: p + "log", batches: p + "batches", recent: p + "recent", channel: p + "ch"}
+	return keys{seq: p + "seq", stream: p + "log", batches: p + "batches", recent: p + "recent", channel: p + "ch",
+		presence: p + "presence", presenceTTL: p + "presence:ttl", presenceCh: p + "presence:ch"}
 }
 
 func (k keys) list() []string { return []string{k.seq, k.stream, k.batches, k.recent} }
@@ -109,6 +146,10 @@ type boardSub struct {
 	// touches it after the board is registered.
 	next    uint64
 	handles map[*handle]struct{} // guarded by Bus.mu
+	pres    *presence
+	// presSubscribed: the presence channel's first subscription is
+	// confirmed, so a further one is a resubscribe. Subscriber goroutine only.
+	presSubscribed bool
 
 	pubMu sync.Mutex
 	queue []pubReq
@@ -143,12 +184,18 @@ func (b *Bus) Open(ctx context.Context, board string, head hub.Head, deliver fun
 	if fresh {
 		bs = &boardSub{id: board, keys: k, next: head.Seq + 1, handles: make(map[*handle]struct{}),
 			wake: make(chan struct{}, 1), stop: make(chan struct{})}
+		bs.pres = newPresence(b, bs)
 		b.boards[board] = bs
 		b.byChannel[k.channel] = bs
-		b.wg.Add(1)
+		b.byPresence[k.presenceCh] = bs
+		b.wg.Add(2)
 		go func() {
 			defer b.wg.Done()
 			b.publisher(bs)
+		}()
+		go func() {
+			defer b.wg.Done()
+			bs.pres.loop()
 		}()
 	}
 	h := &handle{b: b, bs: bs, deliver: deliver}
@@ -157,7 +204,7 @@ func (b *Bus) Open(ctx context.Context, board string, head hub.Head, deliver fun
 	if fresh {
 		// The subscription's confirmation makes the subscriber read the
 		// stream from head.Seq+1: nothing published in between is missed.
-		if err := b.ps.Subscribe(ctx, k.channel); err != nil {
+		if err := b.ps.Subscribe(ctx, k.channel, k.presenceCh); err != nil {
 			_ = h.Close()
 			return nil, fmt.Errorf("subscribe to board %s: %w", board, err)
 		}
@@ -207,11 +254,12 @@ func (h *handle) Close() error {
 	if last {
 		delete(b.boards, bs.id)
 		delete(b.byChannel, bs.keys.channel)
-		close(bs.stop)
+		delete(b.byPresence, bs.keys.presenceCh)
+		close(bs.stop) // the presence goroutine removes this node's record
 	}
 	b.mu.Unlock()
 	if last {
-		return b.ps.Unsubscribe(context.Background(), bs.keys.channel)
+		return b.ps.Unsubscribe(context.Background(), bs.keys.channel, bs.keys.presenceCh)
 	}
 	return nil
 }
@@ -327,11 +375,19 @@ func (b *Bus) receive() {
 			if m.Kind == "subscribe" {
 				if bs := b.lookup(m.Channel); bs != nil {
 					b.resync(bs)
+				} else if bs := b.lookupPresence(m.Channel); bs != nil {
+					if bs.presSubscribed {
+						bs.pres.resubscribed()
+					}
+					bs.presSubscribed = true
 				}
 			}
 		case *goredis.Message:
 			bs := b.lookup(m.Channel)
 			if bs == nil {
+				if bs := b.lookupPresence(m.Channel); bs != nil {
+					bs.pres.receive(m.Payload)
+				}
 				continue
 			}
 			var e hub.Entry
@@ -356,6 +412,12 @@ func (b *Bus) lookup(channel string) *boardSub {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.byChannel[channel]
+}
+
+func (b *Bus) lookupPresence(channel string) *boardSub {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.byPresence[channel]
 }
 
 func (b *Bus) deliver(bs *boardSub, entries []hub.Entry) {

@@ -57,3 +57,49 @@ while redis.call("LLEN", recentKey) > retain do
 end
 return head
 `)
+
+// presenceScript writes, removes or only reads this node's record and
+// returns every live record of the board.
+//
+// KEYS: records (hash node → record JSON), deadlines (sorted set node →
+// expiry, ms of Redis time). ARGV: node, record ("" reads only, "-" removes
+// this node's record), ttl ms, channel, message to publish ("" for none).
+// Returns Redis's time in ms, then node, expiry, record for each live record.
+var presenceScript = goredis.NewScript(`
+local recKey, expKey = KEYS[1], KEYS[2]
+local node, rec, ttl, channel, msg = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
+local t = redis.call("TIME")
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if rec == "-" then
+  redis.call("HDEL", recKey, node)
+  redis.call("ZREM", expKey, node)
+elseif rec ~= "" then
+  redis.call("HSET", recKey, node, rec)
+  redis.call("ZADD", expKey, now + ttl, node)
+end
+for _, n in ipairs(redis.call("ZRANGEBYSCORE", expKey, "-inf", now)) do
+  redis.call("HDEL", recKey, n)
+end
+redis.call("ZREMRANGEBYSCORE", expKey, "-inf", now)
+local out = {now}
+local last = 0
+local live = redis.call("ZRANGE", expKey, 0, -1, "WITHSCORES")
+for i = 1, #live, 2 do
+  local r = redis.call("HGET", recKey, live[i])
+  if r then
+    out[#out+1] = live[i]
+    out[#out+1] = live[i+1]
+    out[#out+1] = r
+  end
+  last = math.max(last, tonumber(live[i+1]))
+end
+if last > 0 then
+  -- Nothing outlives the last live record.
+  redis.call("PEXPIREAT", recKey, last)
+  redis.call("PEXPIREAT", expKey, last)
+end
+if msg ~= "" then
+  redis.call("PUBLISH", channel, msg)
+end
+return out
+`)

@@ -181,3 +181,83 @@ func TestClusterBoardReloadsFromPostgresAfterRedisForgetsIt(t *testing.T) {
 		t.Fatalf("the next edit got seq %d (%v), want 26", seq, err)
 	}
 }
+
+// Presence across nodes with real processes: two people on one board
+// through different nodes see each other, what the other edits and the
+// other's cursor; when one node is killed with SIGKILL, nobody tells
+// anyone, and its user disappears from the other node once the presence
+// TTL (shortened by -presence-ttl) has passed.
+func TestClusterSharesPresenceAndForgetsAKilledNode(t *testing.T) {
+	rs := redistest.Start(t, false)
+	pg := pgtest.URL(t)
+	flags := []string{"-redis-url", "redis://" + rs.Addr, "-postgres-url", pg, "-presence-ttl", "1s"}
+	n1 := startBinary(t, t.TempDir(), flags...)
+	n2 := startBinary(t, t.TempDir(), flags...)
+	id := testenv.CreateBoard(t, n1.url, "Presence")
+
+	var mu sync.Mutex
+	cursors := map[string]client.Cursor{}
+	a := testenv.Dial(t, client.Options{URL: n1.url, Board: id, Name: "Amira", Color: "#2f5d8a"})
+	b := testenv.Dial(t, client.Options{URL: n2.url, Board: id, Name: "Ben", OnCursors: func(cs []client.Cursor, _ time.Time) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range cs {
+			cursors[c.Session] = c
+		}
+	}})
+	user := func(c *client.Client, session string) (client.User, bool) {
+		for _, u := range c.Users() {
+			if u.ID == session {
+				return u, true
+			}
+		}
+		return client.User{}, false
+	}
+	// Each learns of the other from its welcome or from a join.
+	testenv.WaitFor(t, "Ben to see Amira", func() bool { _, ok := user(b, a.Session()); return ok })
+	testenv.WaitFor(t, "Amira to see Ben", func() bool { _, ok := user(a, b.Session()); return ok })
+	if u, _ := user(b, a.Session()); u.Name != "Amira" || u.Color != "#2f5d8a" {
+		t.Fatalf("Ben sees Amira as %+v", u)
+	}
+	if len(a.Users()) != 2 || len(b.Users()) != 2 {
+		t.Fatalf("Amira sees %d people and Ben %d, want 2 each", len(a.Users()), len(b.Users()))
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := a.Editing(ctx, "cell-name"); err != nil {
+		t.Fatal(err)
+	}
+	testenv.WaitFor(t, "Ben to see Amira editing", func() bool { u, _ := user(b, a.Session()); return u.Editing == "cell-name" })
+	if err := a.Cursor(ctx, 412.5, -30); err != nil {
+		t.Fatal(err)
+	}
+	testenv.WaitFor(t, "Amira's cursor to reach Ben", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		c := cursors[a.Session()]
+		return c.X == 412.5 && c.Y == -30
+	})
+
+	// Someone leaving normally is gone from the other node at once, and a
+	// late joiner there finds the people of both nodes in its welcome.
+	c := testenv.Dial(t, client.Options{URL: n1.url, Board: id, Name: "Chidi"})
+	testenv.WaitFor(t, "Ben to see Chidi", func() bool { _, ok := user(b, c.Session()); return ok })
+	late := testenv.Dial(t, client.Options{URL: n2.url, Board: id, Name: "Dana"})
+	if len(late.Users()) != 4 {
+		t.Fatalf("the late joiner's welcome lists %+v, want 4 people", late.Users())
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	testenv.WaitFor(t, "Ben to see Chidi leave", func() bool { _, ok := user(b, c.Session()); return !ok })
+
+	if err := n1.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-n1.exited
+	testenv.WaitFor(t, "Amira to disappear from Ben's board", func() bool { _, ok := user(b, a.Session()); return !ok })
+	if _, ok := user(b, b.Session()); !ok || len(b.Users()) != 2 {
+		t.Fatalf("after the kill Ben sees %+v, want himself and Dana", b.Users())
+	}
+}

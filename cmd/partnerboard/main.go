@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	redisbus "partnerboard/bus/redis"
 	"partnerboard/hub"
 	"partnerboard/server"
 )
@@ -42,6 +43,9 @@ type config struct {
 	// Cluster mode: both or neither.
 	redisURL    string
 	postgresURL string
+	// presenceTTL: how long a node's users stay listed on the other nodes
+	// after its last refresh.
+	presenceTTL time.Duration
 	// Limits a load test lifts; the defaults are server's.
 	msgsPerIP   float64
 	msgsPerConn float64
@@ -68,6 +72,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&c.shutdown, "shutdown-timeout", 20*time.Second, "how long a graceful shutdown may take")
 	fs.StringVar(&c.redisURL, "redis-url", env("PARTNERBOARD_REDIS_URL", ""), "cluster mode: Redis for ordering and fan-out, e.g. redis://10.0.0.5:6379/0 (env PARTNERBOARD_REDIS_URL)")
 	fs.StringVar(&c.postgresURL, "postgres-url", env("PARTNERBOARD_POSTGRES_URL", ""), "cluster mode: PostgreSQL for durable storage, e.g. postgres://pb@10.0.0.6/partnerboard (env PARTNERBOARD_POSTGRES_URL)")
+	fs.DurationVar(&c.presenceTTL, "presence-ttl", redisbus.DefaultPresenceTTL, "cluster mode: how long the people on a node stay listed on the other nodes after its last refresh, so those of a node that dies disappear within it; refreshed every third of it, at most every 5s. Shorten only for tests")
 	fs.StringVar(&c.keys, "signing-keys", env("PARTNERBOARD_SIGNING_KEYS", ""), "keys that sign join links, id:base64secret[,id:base64secret…]; the first signs, the rest are still accepted. Default: a key kept in the data directory (env PARTNERBOARD_SIGNING_KEYS)")
 	fs.Float64Var(&c.msgsPerIP, "max-msgs-per-ip", server.DefaultMessagesPerSecondPerIP, "most WebSocket messages a second from one address, all its connections together")
 	fs.Float64Var(&c.msgsPerConn, "max-msgs-per-conn", server.DefaultMessagesPerSecond, "most WebSocket messages a second from one connection")
@@ -75,6 +80,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.pprofAddr, "pprof-addr", "", "serve Go profiling (net/http/pprof) on this separate address, e.g. 127.0.0.1:6060; off if empty. Never expose it publicly")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if c.presenceTTL <= 0 {
+		return c, fmt.Errorf("-presence-ttl must be positive, not %s", c.presenceTTL)
 	}
 	if c.logFormat != "text" && c.logFormat != "json" {
 		return c, fmt.Errorf("-log-format must be text or json, not %q", c.logFormat)

@@ -67,7 +67,7 @@ func openNode(ctx context.Context, cfg config, log *slog.Logger) (*node, error) 
 		_ = rdb.Close()
 		return nil, err
 	}
-	bus := redisbus.New(redisbus.Options{Client: rdb, Logger: log})
+	bus := redisbus.New(redisbus.Options{Client: rdb, Logger: log, PresenceTTL: cfg.presenceTTL})
 	return &node{
 		store: pg,
 		bus:   bus,
