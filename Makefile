@@ -9,9 +9,9 @@ GO        ?= go
 FUZZTIME  ?= 15s
 export GOFLAGS ?=
 
-.PHONY: test check vet fmt test-go test-js fuzz bench run build deps system-deps clean
+.PHONY: test-cluster test check vet fmt test-go test-js fuzz bench run build deps system-deps clean
 
-test: check test-js test-go fuzz
+test: check test-js test-go test-cluster fuzz
 
 # apt-get needs root; as another user it runs through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -63,6 +63,14 @@ vet:
 # -count=1: every run really runs; -race: the hub is all concurrency.
 test-go:
 	$(GO) test -race -count=1 -timeout 15m ./...
+
+# The server's core and workshop suites, and the browser tests, again in
+# cluster mode: two nodes on a real redis-server and PostgreSQL behind a
+# round-robin load balancer (see internal/testenv). Tests that start the
+# real binary on its embedded store run in test-go only.
+CLUSTER_SKIP := TestEditsSurviveServerRestart|TestPersonaScreenshot
+test-cluster: deps
+	PB_TEST_MODE=cluster $(GO) test -race -count=1 -timeout 15m -skip '$(CLUSTER_SKIP)' ./server/ ./e2e/
 
 # A short run of each fuzz target on top of its seed corpus.
 fuzz:

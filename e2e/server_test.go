@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"partnerboard/board"
+	"partnerboard/internal/pgtest"
 	"partnerboard/internal/testenv"
 )
 
@@ -34,6 +35,10 @@ func TestMain(m *testing.M) {
 	binDir = dir
 	code := m.Run()
 	os.RemoveAll(dir)
+	// Cluster mode (testenv.ModeEnv) may have started a PostgreSQL server.
+	if err := pgtest.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
 	os.Exit(code)
 }
 

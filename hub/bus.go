@@ -91,3 +91,14 @@ type Cursor struct {
 	ID   string // session id
 	X, Y float64
 }
+
+// HeadBus is a Bus that can say how far a board's log has got on every
+// node together. The hub waits for its room to reach that point before it
+// answers a read or welcomes a client, so that what one node acknowledged
+// is seen through any other at once: a person whose next request lands on
+// another node never sees their own edit missing.
+type HeadBus interface {
+	Bus
+	// Head is the last sequence number given out for board, 0 if none.
+	Head(ctx context.Context, board string) (uint64, error)
+}

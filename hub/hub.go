@@ -189,8 +189,9 @@ func (h *Hub) Join(ctx context.Context, req JoinRequest) (*Client, error) {
 		done:        make(chan struct{}),
 	}
 	c.user = User{ID: c.session, Name: req.Name, Color: req.Color}
+	after := h.head(ctx, req.Board)
 	reply := make(chan error, 1)
-	if err := r.send(ctx, joinReq{c: c, req: req, reply: reply}); err != nil {
+	if err := r.send(ctx, joinReq{c: c, req: req, reply: reply, after: after}); err != nil {
 		h.unacquire(r)
 		return nil, err
 	}
@@ -258,8 +259,9 @@ func (h *Hub) Snapshot(ctx context.Context, board string) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
+	after := h.head(ctx, board)
 	reply := make(chan *Snapshot, 1)
-	if err := r.send(ctx, snapshotReq{reply: reply}); err != nil {
+	if err := r.send(ctx, snapshotReq{reply: reply, after: after}); err != nil {
 		h.unacquire(r)
 		return nil, err
 	}
@@ -274,6 +276,23 @@ func (h *Hub) Snapshot(ctx context.Context, board string) (*Snapshot, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// head is how far the board's log has got on every node, for a bus that
+// knows (see HeadBus); 0 means "whatever this room has".
+func (h *Hub) head(ctx context.Context, board string) uint64 {
+	hb, ok := h.bus.(HeadBus)
+	if !ok {
+		return 0
+	}
+	seq, err := hb.Head(ctx, board)
+	if err != nil {
+		// Serve what this node has rather than nothing: while the bus is
+		// away no edit can be acknowledged anywhere, so little is missed.
+		h.cfg.Logger.Warn("ask the bus where a board's log has got", "board", board, "err", err)
+		return 0
+	}
+	return seq
 }
 
 // Rooms reports how many boards are live in this process.

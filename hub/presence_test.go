@@ -119,13 +119,13 @@ func TestRoomUnloadsAndReloads(t *testing.T) {
 		}
 	}
 	want := testenv.StateJSON(t, a.State())
-	if env.Hub.Rooms() != 1 {
-		t.Fatalf("%d rooms live, want 1", env.Hub.Rooms())
+	if env.Rooms() != 1 {
+		t.Fatalf("%d rooms live, want 1", env.Rooms())
 	}
 	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
-	testenv.WaitFor(t, "the room to unload", func() bool { return env.Hub.Rooms() == 0 })
+	testenv.WaitFor(t, "the room to unload", func() bool { return env.Rooms() == 0 })
 	b := env.Dial(t, id, "Ben")
 	if got := testenv.StateJSON(t, b.State()); got != want {
 		t.Fatalf("reloaded board differs:\n got %s\nwant %s", got, want)

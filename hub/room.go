@@ -18,6 +18,7 @@ type (
 		c     *Client
 		req   JoinRequest
 		reply chan error
+		after uint64 // answer once the room has applied this seq (see HeadBus)
 	}
 	leaveReq  struct{ c *Client }
 	submitReq struct {
@@ -30,9 +31,12 @@ type (
 		c      *Client
 		object string
 	}
-	snapshotReq struct{ reply chan *Snapshot }
-	lockReq     struct{ locked bool }
-	notifyReq   struct{ msg []byte }
+	snapshotReq struct {
+		reply chan *Snapshot
+		after uint64
+	}
+	lockReq   struct{ locked bool }
+	notifyReq struct{ msg []byte }
 )
 
 // batchKey identifies a batch across retries and reconnects.
@@ -95,6 +99,7 @@ type Room struct {
 	snapshot     []byte // state encoded at seq; nil when stale
 	newCreates   int    // creates of pending batches, to keep boards under MaxObjects
 	locked       bool   // only facilitators may edit
+	fenced       []any  // joins and reads waiting for the room to reach their seq (see HeadBus)
 
 	// Presence on other nodes, when the bus shares it; presence is nil
 	// for a bus of one process, and the rest then stays empty.
@@ -169,6 +174,7 @@ func (r *Room) run() {
 				r.stop(err)
 				return
 			}
+			r.releaseFenced()
 		case <-tick.C:
 			r.sendCursors()
 		case <-r.quit:
@@ -321,8 +327,31 @@ func (r *Room) stop(err error) {
 	r.drainJoins(err)
 }
 
-// drainJoins answers joins that reached the inbox after the room decided to stop.
+// releaseFenced handles the joins and reads the room has now caught up with.
+func (r *Room) releaseFenced() {
+	if len(r.fenced) == 0 {
+		return
+	}
+	waiting := r.fenced
+	r.fenced = nil
+	for _, m := range waiting {
+		r.handle(m) // parks it again if still ahead
+	}
+}
+
+// drainJoins answers joins that reached the inbox after the room decided to
+// stop, and those still waiting for the room to catch up.
 func (r *Room) drainJoins(err error) {
+	for _, m := range r.fenced {
+		r.hub.joined(r)
+		switch m := m.(type) {
+		case joinReq:
+			m.reply <- err
+		case snapshotReq:
+			close(m.reply)
+		}
+	}
+	r.fenced = nil
 	for {
 		select {
 		case m := <-r.inbox:
@@ -377,6 +406,10 @@ func (r *Room) finish(reason CloseReason) {
 func (r *Room) handle(m any) {
 	switch m := m.(type) {
 	case joinReq:
+		if m.after > r.seq {
+			r.fenced = append(r.fenced, m)
+			return
+		}
 		r.join(m)
 	case leaveReq:
 		r.leave(m.c)
@@ -389,6 +422,10 @@ func (r *Room) handle(m any) {
 		r.hub.joined(r)
 		r.broadcast(m.msg, nil)
 	case snapshotReq:
+		if m.after > r.seq {
+			r.fenced = append(r.fenced, m)
+			return
+		}
 		r.hub.joined(r)
 		m.reply <- &Snapshot{Board: r.info, Seq: r.seq, State: r.encodedState()}
 	case editingReq:

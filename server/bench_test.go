@@ -230,7 +230,7 @@ func BenchmarkJoinLargeBoard(b *testing.B) {
 				if mode == "cold" {
 					// The next join must load the board again.
 					deadline := time.Now().Add(10 * time.Second)
-					for env.Hub.Rooms() != 0 {
+					for env.Rooms() != 0 {
 						if time.Now().After(deadline) {
 							b.Fatal("the board did not unload")
 						}

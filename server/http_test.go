@@ -147,6 +147,8 @@ func TestWebSocketRefusals(t *testing.T) {
 
 	// Connections per address are limited: two may be open, not three.
 	// The refused hellos above free their slots as their handlers finish.
+	// Each node counts its own, so this part talks to one node directly.
+	ws = "ws" + strings.TrimPrefix(env.Nodes[0].URL, "http") + "/ws/boards/"
 	var open []*websocket.Conn
 	testenv.WaitFor(t, "two connections to be open", func() bool {
 		c, _, err := websocket.Dial(ctx, ws+id, nil)

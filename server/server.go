@@ -55,6 +55,12 @@ type Config struct {
 	// Ready, if set, says whether the stores this node needs answer; it
 	// backs /readyz.
 	Ready func(ctx context.Context) error
+	// Events, in a cluster, carries workshop news (locks, broadcasts,
+	// withdrawn links, moves) to the other nodes; LockWorkshop serialises
+	// changes to one workshop's document across them. Both are nil on
+	// one node.
+	Events       Events
+	LockWorkshop func(ctx context.Context, id string) (unlock func(), err error)
 	// Now is the clock, for rate limits; tests may replace it.
 	Now func() time.Time
 }
@@ -95,6 +101,7 @@ type Server struct {
 	sockets    sync.WaitGroup
 	live       sessions
 	wsLocks    [64]sync.Mutex // see workshopLock
+	cl         cluster
 	closing    chan struct{}
 	closeOnce  sync.Once
 }
@@ -111,6 +118,10 @@ func New(h *hub.Hub, boards Boards, cfg Config) *Server {
 		closing: make(chan struct{}),
 	}
 	s.base, s.cancelBase = context.WithCancel(context.Background())
+	s.cl.node = newNodeID()
+	if cfg.Events != nil && cfg.Workshops != nil {
+		cfg.Events.Subscribe(s.base, s.receive, s.resync)
+	}
 	s.routes()
 	return s
 }

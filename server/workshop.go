@@ -78,6 +78,23 @@ func (s *sessions) find(session string) (liveClient, bool) {
 	return lc, ok
 }
 
+// snapshot lists the boards and the links of every live session.
+func (s *sessions) snapshot() (boards, links []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seen := map[string]bool{}
+	for link, cs := range s.byLink {
+		links = append(links, link)
+		for c := range cs {
+			if !seen[c.Board()] {
+				seen[c.Board()] = true
+				boards = append(boards, c.Board())
+			}
+		}
+	}
+	return boards, links
+}
+
 func (s *sessions) kick(link string) int {
 	s.mu.Lock()
 	cs := make([]*hub.Client, 0, len(s.byLink[link]))
@@ -166,12 +183,23 @@ func (s *Server) facilitatorOf(c echo.Context) (w workshop.Workshop, unlock func
 	}
 	mu := s.workshopLock(claims.Workshop)
 	mu.Lock()
+	unlock = mu.Unlock
+	if s.cfg.LockWorkshop != nil {
+		// Other nodes change the same document: hold the cluster's lock
+		// too (after this node's, so one node queues for it only once).
+		release, err := s.cfg.LockWorkshop(c.Request().Context(), claims.Workshop)
+		if err != nil {
+			mu.Unlock()
+			return w, nil, err
+		}
+		unlock = func() { release(); mu.Unlock() }
+	}
 	w, err = s.cfg.Workshops.Workshop(c.Request().Context(), claims.Workshop)
 	if err != nil {
-		mu.Unlock()
+		unlock()
 		return w, nil, err
 	}
-	return w, mu.Unlock, nil
+	return w, unlock, nil
 }
 
 // workshopLock returns the mutex that serialises changes to one workshop.
@@ -391,7 +419,7 @@ func (s *Server) revokeLink(c echo.Context) error {
 	if err := s.cfg.Workshops.RevokeLink(c.Request().Context(), l.ID); err != nil {
 		return err
 	}
-	closed := s.live.kick(l.ID)
+	closed := s.kick(c.Request().Context(), l.ID)
 	return c.JSON(http.StatusOK, map[string]any{"revoked": l.ID, "closed": closed})
 }
 
@@ -429,6 +457,9 @@ func (s *Server) lockBoard(c echo.Context) error {
 	if err := s.hub.SetLocked(c.Request().Context(), id, req.Locked); err != nil {
 		return err
 	}
+	// The answer waits for every node: an edit sent after it is refused
+	// wherever its page is.
+	s.ask(c.Request().Context(), event{Kind: evLock, Board: id, Locked: req.Locked})
 	return c.JSON(http.StatusOK, w)
 }
 
@@ -543,7 +574,7 @@ func expireAt(ctx context.Context, c *hub.Client, at time.Time, now time.Time) {
 // notify sends a message to every page of the workshop.
 func (s *Server) notify(c echo.Context, w workshop.Workshop, msg any) {
 	b, _ := json.Marshal(msg)
-	s.hub.Notify(c.Request().Context(), w.Boards(), b)
+	s.spread(c.Request().Context(), event{Kind: evNotify, Boards: w.Boards(), Msg: b})
 }
 
 type broadcastReq struct {
@@ -640,11 +671,11 @@ func (s *Server) move(c echo.Context) error {
 	if !ok {
 		return badRequest("bad_group", "This workshop has no such group.")
 	}
-	lc, ok := s.live.find(req.Session)
-	if !ok || !w.HasBoard(lc.c.Board()) {
+	at, ok := s.locate(c.Request().Context(), req.Session)
+	if !ok || !w.HasBoard(at.board) {
 		return echo.NewHTTPError(http.StatusNotFound, apiError{Code: "not_found", Message: "That person is not connected to this workshop right now."})
 	}
-	l, err := s.cfg.Workshops.Link(c.Request().Context(), lc.link)
+	l, err := s.cfg.Workshops.Link(c.Request().Context(), at.link)
 	if err != nil {
 		return err
 	}
@@ -654,11 +685,11 @@ func (s *Server) move(c echo.Context) error {
 	if w.Moves == nil {
 		w.Moves = map[string]string{}
 	}
-	w.Moves[workshop.MoveKey(lc.link, lc.c.ClientID())] = g.ID
+	w.Moves[workshop.MoveKey(at.link, at.client)] = g.ID
 	if err := s.cfg.Workshops.UpdateWorkshop(c.Request().Context(), w); err != nil {
 		return err
 	}
 	b, _ := json.Marshal(map[string]any{"t": "goto", "board": g.Board, "reason": "moved", "group": g.ID})
-	lc.c.Send(b)
+	s.send(c.Request().Context(), req.Session, at, b)
 	return c.JSON(http.StatusOK, w)
 }

@@ -473,3 +473,14 @@ func entryOf(m goredis.XMessage) (hub.Entry, error) {
 	str := func(k string) string { s, _ := m.Values[k].(string); return s }
 	return hub.Entry{Seq: seq, Client: str("c"), Batch: str("b"), Author: str("a"), Raw: json.RawMessage(str("o"))}, nil
 }
+
+// Head implements hub.HeadBus: the board's last seq, as the append script
+// gave it out. A board Redis does not hold (never opened, or forgotten
+// after compaction) answers 0: the store then has all of it.
+func (b *Bus) Head(ctx context.Context, board string) (uint64, error) {
+	v, err := b.rdb.Get(ctx, keysOf(board).seq).Uint64()
+	if errors.Is(err, goredis.Nil) {
+		return 0, nil
+	}
+	return v, err
+}

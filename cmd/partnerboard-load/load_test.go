@@ -81,7 +81,7 @@ func TestRunAgainstRealServer(t *testing.T) {
 		}
 	}
 	// Every connection was closed at the end.
-	testenv.WaitFor(t, "the rooms to unload", func() bool { return env.Hub.Rooms() == 0 })
+	testenv.WaitFor(t, "the rooms to unload", func() bool { return env.Rooms() == 0 })
 }
 
 func TestRunIdle(t *testing.T) {

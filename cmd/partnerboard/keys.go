@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -17,9 +18,10 @@ import (
 // signingKeys returns the keys that sign join links. Given as
 // "id:base64secret,id:base64secret" (the first signs, the others are still
 // accepted: that is how a key is rotated, and how several nodes share
-// keys). Without them, a single node keeps a random key in its data
-// directory, created on first start.
-func signingKeys(spec, dataDir string) (*workshop.Signer, error) {
+// keys). Without them, a cluster keeps one random key in PostgreSQL
+// (shared, given here as a function), and a single node keeps one in its
+// data directory, created on first start.
+func signingKeys(ctx context.Context, spec, dataDir string, shared func(context.Context) ([]byte, error)) (*workshop.Signer, error) {
 	if spec != "" {
 		var keys []workshop.Key
 		for _, part := range strings.Split(spec, ",") {
@@ -36,6 +38,14 @@ func signingKeys(spec, dataDir string) (*workshop.Signer, error) {
 			keys = append(keys, workshop.Key{ID: id, Secret: raw})
 		}
 		return workshop.NewSigner(keys[0], keys[1:]...)
+	}
+	if shared != nil {
+		secret, err := shared(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("the cluster's signing key: %w", err)
+		}
+		sum := sha256.Sum256(secret)
+		return workshop.NewSigner(workshop.Key{ID: "cluster-" + hex.EncodeToString(sum[:4]), Secret: secret})
 	}
 	path := filepath.Join(dataDir, "signing.key")
 	secret, err := os.ReadFile(path)

@@ -123,7 +123,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cfg.origins != "" {
 		origins = strings.Split(cfg.origins, ",")
 	}
-	signer, err := signingKeys(cfg.keys, cfg.dataDir)
+	signer, err := signingKeys(ctx, cfg.keys, cfg.dataDir, n.sharedSecret)
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,9 @@ type node struct {
 	bus   hub.Bus
 	srv   server.Config // the parts of the server's config that depend on the mode
 	close func() error
+	// sharedSecret, in a cluster, is the join links' signing secret that
+	// every node reads from PostgreSQL.
+	sharedSecret func(context.Context) ([]byte, error)
 }
 
 // errClusterNeedsBoth is the message for half a cluster configuration.
@@ -71,17 +74,21 @@ func openNode(ctx context.Context, cfg config, log *slog.Logger) (*node, error) 
 	return &node{
 		store: pg,
 		bus:   bus,
-		// Workshops, snapshots and votes live in the embedded store only
-		// so far; a cluster serves open boards.
-		srv: server.Config{Ready: func(ctx context.Context) error {
-			if err := rdb.Ping(ctx).Err(); err != nil {
-				return fmt.Errorf("redis: %w", err)
-			}
-			return pg.Ping(ctx)
-		}},
+		srv: server.Config{
+			Workshops: pg, Snapshots: pg, Votes: pg,
+			LockWorkshop: pg.LockWorkshop,
+			Events:       redisbus.NewEvents(rdb, "", log),
+			Ready: func(ctx context.Context) error {
+				if err := rdb.Ping(ctx).Err(); err != nil {
+					return fmt.Errorf("redis: %w", err)
+				}
+				return pg.Ping(ctx)
+			},
+		},
 		close: func() error {
 			return errors.Join(bus.Close(), pg.Close(), rdb.Close())
 		},
+		sharedSecret: pg.SigningSecret,
 	}, nil
 }
 

@@ -26,15 +26,27 @@ import (
 	"partnerboard/workshop"
 )
 
-// Env is one running server.
+// Env is one running server, or in cluster mode (see Mode) two nodes
+// behind a round-robin load balancer.
 type Env struct {
 	URL    string
-	Hub    *hub.Hub
-	Store  *sqlite.Store
-	Server *server.Server
+	Hub    *hub.Hub // the first node's
+	Store  hub.Store
+	Server *server.Server // the first node's
 	HTTP   *httptest.Server
 	Dir    string
+	Nodes  []*Node // every node; one in embedded mode
 	logs   *syncWriter
+	close  []func() error // stores, buses and connections, in order
+	lb     *httptest.Server
+}
+
+// Node is one server process's worth of parts.
+type Node struct {
+	URL    string // the node itself, past the load balancer
+	Hub    *hub.Hub
+	Server *server.Server
+	HTTP   *httptest.Server
 }
 
 // Options tune the server under test.
@@ -54,10 +66,6 @@ func Start(tb testing.TB, opts Options) *Env {
 	}
 	logs := &syncWriter{w: &bytes.Buffer{}}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	st, err := sqlite.Open(context.Background(), sqlite.Options{Path: filepath.Join(dir, "partnerboard.db")})
-	if err != nil {
-		tb.Fatalf("open store: %v", err)
-	}
 	opts.Hub.Logger = log
 	opts.Server.Logger = log
 	if opts.Server.Signer == nil {
@@ -69,39 +77,81 @@ func Start(tb testing.TB, opts Options) *Env {
 		}
 		opts.Server.Signer = signer
 	}
-	opts.Server.Workshops = st
-	opts.Server.Snapshots = st
-	opts.Server.Votes = st
-	opts.Server.Ready = st.Ping
-	h := hub.New(st, memory.New(st, opts.Hub.RetainOps), opts.Hub)
-	srv := server.New(h, st, opts.Server)
-	ts := httptest.NewServer(srv.Handler())
-	e := &Env{URL: ts.URL, Hub: h, Store: st, Server: srv, HTTP: ts, logs: logs, Dir: dir}
+	e := &Env{logs: logs, Dir: dir}
 	tb.Cleanup(func() {
 		e.Stop(tb)
 		if tb.Failed() {
 			tb.Logf("server log:\n%s", lastLines(e.Logs(), 60))
 		}
 	})
+	if Mode() == Cluster {
+		e.startCluster(tb, opts)
+	} else {
+		e.startEmbedded(tb, opts)
+	}
 	return e
+}
+
+func (e *Env) startEmbedded(tb testing.TB, opts Options) {
+	tb.Helper()
+	st, err := sqlite.Open(context.Background(), sqlite.Options{Path: filepath.Join(e.Dir, "partnerboard.db")})
+	if err != nil {
+		tb.Fatalf("open store: %v", err)
+	}
+	e.close = append(e.close, st.Close)
+	opts.Server.Workshops = st
+	opts.Server.Snapshots = st
+	opts.Server.Votes = st
+	opts.Server.Ready = st.Ping
+	e.Store = st
+	e.addNode(hub.New(st, memory.New(st, opts.Hub.RetainOps), opts.Hub), st, opts.Server)
+	e.URL = e.Nodes[0].URL
+	e.HTTP = e.Nodes[0].HTTP
+}
+
+func (e *Env) addNode(h *hub.Hub, boards server.Boards, cfg server.Config) {
+	srv := server.New(h, boards, cfg)
+	ts := httptest.NewServer(srv.Handler())
+	e.Nodes = append(e.Nodes, &Node{URL: ts.URL, Hub: h, Server: srv, HTTP: ts})
+	if e.Hub == nil {
+		e.Hub, e.Server = h, srv
+	}
+}
+
+// Rooms is how many rooms are live on all nodes together.
+func (e *Env) Rooms() int {
+	n := 0
+	for _, nd := range e.Nodes {
+		n += nd.Hub.Rooms()
+	}
+	return n
 }
 
 // Stop shuts the server down gracefully; it is safe to call twice.
 func (e *Env) Stop(tb testing.TB) {
 	tb.Helper()
-	if e.HTTP == nil {
+	if e.Nodes == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	if err := e.Server.Shutdown(ctx); err != nil {
-		tb.Errorf("shutdown: %v", err)
+	for _, nd := range e.Nodes {
+		if err := nd.Server.Shutdown(ctx); err != nil {
+			tb.Errorf("shutdown: %v", err)
+		}
 	}
-	e.HTTP.Close()
-	if err := e.Store.Close(); err != nil {
-		tb.Errorf("close store: %v", err)
+	for _, nd := range e.Nodes {
+		nd.HTTP.Close()
 	}
-	e.HTTP = nil
+	if e.lb != nil {
+		e.lb.Close()
+	}
+	for _, f := range e.close {
+		if err := f(); err != nil {
+			tb.Errorf("close: %v", err)
+		}
+	}
+	e.Nodes = nil
 }
 
 // Logs is everything the server has logged so far.

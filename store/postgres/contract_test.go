@@ -14,3 +14,11 @@ func TestContract(t *testing.T) {
 		return s
 	}, storetest.Errors{Closed: ErrClosed, Exists: ErrExists})
 }
+
+// And the workshop half of it.
+func TestWorkshopContract(t *testing.T) {
+	storetest.RunWorkshops(t, func(tb testing.TB) storetest.WorkshopStore {
+		s, _ := tempStore(tb, Options{})
+		return s
+	})
+}

@@ -2,7 +2,15 @@
 // mode: it implements hub.Store on a PostgreSQL database through pgx, so
 // that every node of a cluster reads and writes the same boards.
 //
-// It owns three tables. boards holds each board's description and its
+// Next to the boards it keeps what workshops need (workshop.Repository,
+// Snapshots and Votes, with the same contract as the embedded store):
+// workshops as one JSON document each, the boards that belong to them, join
+// links, snapshots and dot votes. Two more things exist because there are
+// several nodes: SigningSecret, the one secret every node signs join links
+// with, and LockWorkshop, an advisory lock that serialises changes to one
+// workshop's document across nodes.
+//
+// Its first three tables: boards holds each board's description and its
 // latest compacted state together with the seq that state is at; ops holds
 // the retained log of sequenced entries, one row per entry, keyed by
 // (board, seq), with each batch's ops as bytea so they come back byte for

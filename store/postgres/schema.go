@@ -42,6 +42,52 @@ var migrations = [][]string{
 			PRIMARY KEY (board, seq)
 		)`,
 	},
+	// 2: workshops, join links, snapshots, dot votes and the cluster's
+	// signing secret. A workshop is one JSON document, as in the embedded
+	// store: small, read whole, changed rarely. ord keeps "newest first"
+	// stable for rows made in the same millisecond.
+	{
+		`CREATE TABLE workshops (
+			id      text   NOT NULL PRIMARY KEY,
+			created bigint NOT NULL,
+			data    bytea  NOT NULL
+		)`,
+		`CREATE TABLE workshop_boards (
+			board    text NOT NULL PRIMARY KEY,
+			workshop text NOT NULL REFERENCES workshops (id) ON DELETE CASCADE
+		)`,
+		`CREATE TABLE links (
+			id       text    NOT NULL PRIMARY KEY,
+			ord      bigint  GENERATED ALWAYS AS IDENTITY,
+			workshop text    NOT NULL REFERENCES workshops (id) ON DELETE CASCADE,
+			revoked  boolean NOT NULL DEFAULT false,
+			data     bytea   NOT NULL
+		)`,
+		`CREATE INDEX links_by_workshop ON links (workshop, ord DESC)`,
+		`CREATE TABLE snapshots (
+			id       text   NOT NULL PRIMARY KEY,
+			ord      bigint GENERATED ALWAYS AS IDENTITY,
+			board    text   NOT NULL REFERENCES boards (id) ON DELETE CASCADE,
+			workshop text   NOT NULL,
+			name     text   NOT NULL,
+			created  bigint NOT NULL,
+			seq      bigint NOT NULL,
+			state    bytea  NOT NULL
+		)`,
+		`CREATE INDEX snapshots_by_board ON snapshots (board, created DESC, ord DESC)`,
+		`CREATE TABLE votes (
+			id    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+			round text   NOT NULL,
+			voter text   NOT NULL,
+			board text   NOT NULL,
+			item  text   NOT NULL
+		)`,
+		`CREATE INDEX votes_by_voter ON votes (round, voter)`,
+		`CREATE TABLE signing_secret (
+			one    boolean NOT NULL PRIMARY KEY DEFAULT true CHECK (one),
+			secret bytea   NOT NULL
+		)`,
+	},
 }
 
 // migrationLock is the key of the transaction-level advisory lock that
