@@ -143,15 +143,21 @@ func TestTouchPanZoomDraw(t *testing.T) {
 		p.tb.Helper()
 		p.Click(`#object-menu [role=menuitem]:nth-child(` + strconv.Itoa(1+slices.Index(Eval[[]string](p, `[...document.querySelectorAll("#object-menu [role=menuitem]")].map(b => b.textContent)`), label)) + `)`)
 	}
+	original := Eval[string](p, `document.querySelector(".obj-note").dataset.id`)
 	longPress(".obj-note")
 	choose("Duplicate")
 	p.WaitCount(".obj-note", 2)
-	copyID := Eval[string](p, `[...document.querySelectorAll(".obj-note")].at(-1).dataset.id`)
+	// The copy lies on top of its original, so a press in its middle
+	// reaches it, not the original beneath.
+	copyID := Eval[string](p, `[...document.querySelectorAll(".obj-note")].find(n => n.dataset.id !== `+jsString(original)+`).dataset.id`)
 	longPress(`.obj-note[data-id="` + copyID + `"]`)
 	choose("Delete")
 	p.WaitCount(".obj-note", 1)
 	st = waitConverged(t, srv.URL, id, p)
 	if _, ok := st.Get(copyID); ok {
 		t.Errorf("the copy deleted from its menu is still on the server")
+	}
+	if _, ok := st.Get(original); !ok {
+		t.Errorf("the original went instead of its copy")
 	}
 }

@@ -868,9 +868,27 @@ export function boardPage(boardID) {
     return true;
   }
 
+  /**
+   * Puts pasted or duplicated objects on top of everything, keeping their
+   * own order: a copy is what the person wants to work with next, and one
+   * hidden under its original could not be reached.
+   * @param {any[]} ops creates
+   */
+  function raiseCopies(ops) {
+    const stacked = ops.filter((o) => typeof o.fields.z === "string")
+      .sort((a, b) => (a.fields.z < b.fields.z ? -1 : a.fields.z > b.fields.z ? 1 : 0));
+    let z = stacked.length > 0 ? topZ() : "";
+    for (const o of stacked) {
+      o.fields.z = z;
+      z = keyBetween(z, "");
+    }
+    return ops;
+  }
+
   function duplicateSelected() {
     const copied = copyObjects(sync.view(), selected);
     const { ops, ids } = pasteOps(copied, newID, 24, 24);
+    raiseCopies(ops);
     if (edit(ops)) {
       selected.clear();
       for (const id of ids) selected.add(id);
@@ -984,6 +1002,7 @@ export function boardPage(boardID) {
       ev.preventDefault();
       pasteCount++;
       const { ops, ids } = pasteOps(clip, newID, 24 * pasteCount, 24 * pasteCount);
+      raiseCopies(ops);
       if (edit(ops)) {
         selected.clear();
         for (const id of ids) selected.add(id);
