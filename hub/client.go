@@ -23,6 +23,9 @@ const (
 	// ReasonRevoked: the link the client joined with was withdrawn or
 	// has expired.
 	ReasonRevoked
+	// ReasonRights: what the client may do on the board has changed (the
+	// plenary opened or closed); it should reconnect at once to learn it.
+	ReasonRights
 )
 
 // Client is one connection's membership of a room. Its methods are safe for

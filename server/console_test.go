@@ -125,3 +125,62 @@ func TestConsoleReachesEveryPage(t *testing.T) {
 func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), d)
 }
+
+// Opening or closing the plenary changes what participants already on it
+// may do: their sockets close with 4409 and, back at once, they have their
+// new rights. Observers and facilitators keep their sockets.
+func TestPlenaryRightsChangeLive(t *testing.T) {
+	t.Parallel()
+	env := testenv.Start(t, testenv.Options{Server: fastClients})
+	ws := createWorkshop(t, env.URL, "Plenary")
+	fac := newPerson(t, env.URL)
+	fac.join(ws.Facilitator.Token)
+	var p issued
+	fac.call("POST", "/api/workshops/"+ws.Workshop.ID+"/links", map[string]any{"role": "participant", "group": "g1"}, &p)
+	amira := newPerson(t, env.URL)
+	amira.join(p.Token)
+	pl := ws.Workshop.Plenary
+	c := testenv.Dial(t, client.Options{URL: env.URL, Board: pl, Name: "Amira", Header: amira.cookieHeader()})
+	facWS := testenv.Dial(t, client.Options{URL: env.URL, Board: pl, Name: "Facilitator", Header: fac.cookieHeader()})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	note := func(id string) []board.Op { return []board.Op{testenv.Note(id, "an idea for everyone", 0, 0)} }
+
+	var pe *client.ErrorMsg
+	if _, err := c.Send(ctx, note("before")); !asErr(err, &pe) || pe.Code != "read_only" {
+		t.Fatalf("an edit of the closed plenary: %v, want read_only", err)
+	}
+	reopen := func(open bool) {
+		t.Helper()
+		if s := fac.call("POST", "/api/workshops/"+ws.Workshop.ID+"/plenary", map[string]bool{"open": open}, nil); s != http.StatusOK {
+			t.Fatalf("plenary open=%v: %d", open, s)
+		}
+		select {
+		case <-c.Done():
+		case <-time.After(10 * time.Second):
+			t.Fatalf("the participant's socket stayed open after the plenary's open=%v", open)
+		}
+		if code := c.CloseStatus(); code != server.CloseRights {
+			t.Fatalf("closed with %d, want %d", code, server.CloseRights)
+		}
+		if err := c.Reconnect(ctx); err != nil {
+			t.Fatalf("reconnect: %v", err)
+		}
+	}
+	reopen(true)
+	if _, err := c.Send(ctx, note("open")); err != nil {
+		t.Fatalf("an edit once the plenary is open: %v", err)
+	}
+	reopen(false)
+	if _, err := c.Send(ctx, note("closed-again")); !asErr(err, &pe) || pe.Code != "read_only" {
+		t.Fatalf("an edit after the plenary closed again: %v, want read_only", err)
+	}
+	select {
+	case <-facWS.Done():
+		t.Fatal("the facilitator's socket was closed too")
+	default:
+	}
+	if _, ok := c.State().Get("open"); !ok {
+		t.Fatal("the note made while the plenary was open is gone")
+	}
+}

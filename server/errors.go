@@ -26,6 +26,7 @@ const (
 	CloseInternal      = websocket.StatusInternalError   // 1011: the board could not be kept
 	CloseBoardNotFound = websocket.StatusCode(4004)      // no such board
 	CloseTooSlow       = websocket.StatusCode(4008)      // the client did not keep up with its queue
+	CloseRights        = websocket.StatusCode(4409)      // what you may do here changed; reconnect now
 )
 
 // closeFor maps why the hub ended a session to the close code and reason sent.
@@ -37,6 +38,8 @@ func closeFor(r hub.CloseReason) (websocket.StatusCode, string) {
 		return CloseTooSlow, "connection too slow"
 	case hub.ReasonFailure:
 		return CloseInternal, "board unavailable"
+	case hub.ReasonRights:
+		return CloseRights, "your part on this board changed"
 	case hub.ReasonRevoked:
 		return CloseRevoked, "link withdrawn or expired"
 	default:

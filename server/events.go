@@ -40,6 +40,7 @@ const (
 	evWhere  = "where"  // who holds Session? Answer with evHere
 	evHere   = "here"   // Session is on Board (if Found), joined with Link as Client
 	evSend   = "send"   // Msg to the page of Session
+	evRights = "rights" // participants on Board: reconnect to learn what they may do now
 )
 
 // LookupTimeout is how long a node waits for the others to say which of
@@ -169,6 +170,8 @@ func (s *Server) apply(ctx context.Context, ev event) {
 		if ev.Reply != "" {
 			s.answer(ctx, ev, event{Kind: evKicked, Count: n})
 		}
+	case evRights:
+		s.live.refreshRights(ev.Board)
 	case evSend:
 		if lc, ok := s.live.find(ev.Session); ok {
 			lc.c.Send(ev.Msg)

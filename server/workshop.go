@@ -45,9 +45,12 @@ type sessions struct {
 type liveClient struct {
 	c    *hub.Client
 	link string
+	// participant: the client's rights depend on the workshop's state
+	// (the plenary open or not), not only on its link's role.
+	participant bool
 }
 
-func (s *sessions) add(link string, c *hub.Client) {
+func (s *sessions) add(link string, c *hub.Client, participant bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.byLink == nil {
@@ -58,7 +61,7 @@ func (s *sessions) add(link string, c *hub.Client) {
 		s.byLink[link] = make(map[*hub.Client]struct{})
 	}
 	s.byLink[link][c] = struct{}{}
-	s.bySession[c.Session()] = liveClient{c: c, link: link}
+	s.bySession[c.Session()] = liveClient{c: c, link: link, participant: participant}
 }
 
 func (s *sessions) remove(link string, c *hub.Client) {
@@ -76,6 +79,23 @@ func (s *sessions) find(session string) (liveClient, bool) {
 	defer s.mu.Unlock()
 	lc, ok := s.bySession[session]
 	return lc, ok
+}
+
+// refreshRights ends the sessions of participants on board, so that they
+// come straight back with the rights the workshop now gives them.
+func (s *sessions) refreshRights(board string) int {
+	s.mu.Lock()
+	var cs []*hub.Client
+	for _, lc := range s.bySession {
+		if lc.participant && lc.c.Board() == board {
+			cs = append(cs, lc.c)
+		}
+	}
+	s.mu.Unlock()
+	for _, c := range cs {
+		c.Kick(hub.ReasonRights)
+	}
+	return len(cs)
 }
 
 // snapshot lists the boards and the links of every live session.
@@ -477,9 +497,14 @@ func (s *Server) setPlenary(c echo.Context) error {
 	if err := jsonDecoder(c.Request().Body, 1<<10).Decode(&req); err != nil {
 		return badRequest("bad_json", `The request body must be {"open": true} or {"open": false}.`)
 	}
+	was := w.PlenaryOpen
 	w.PlenaryOpen = req.Open
 	if err := s.cfg.Workshops.UpdateWorkshop(c.Request().Context(), w); err != nil {
 		return err
+	}
+	if was != w.PlenaryOpen {
+		// Participants watching the plenary may now edit it, or no longer.
+		s.spread(c.Request().Context(), event{Kind: evRights, Board: w.Plenary})
 	}
 	return c.JSON(http.StatusOK, w)
 }
@@ -643,9 +668,13 @@ func (s *Server) gather(c echo.Context) error {
 		return err
 	}
 	defer unlock()
+	was := w.PlenaryOpen
 	w.PlenaryOpen = true
 	if err := s.cfg.Workshops.UpdateWorkshop(c.Request().Context(), w); err != nil {
 		return err
+	}
+	if !was {
+		s.spread(c.Request().Context(), event{Kind: evRights, Board: w.Plenary})
 	}
 	s.notify(c, w, map[string]any{"t": "goto", "board": w.Plenary, "reason": "gather"})
 	return c.JSON(http.StatusOK, w)

@@ -91,7 +91,7 @@ func (s *Server) serveWS(c echo.Context) error {
 	}
 	defer client.Leave()
 	if acc.link != "" {
-		s.live.add(acc.link, client)
+		s.live.add(acc.link, client, acc.w != nil)
 		defer s.live.remove(acc.link, client)
 		// A withdrawal between the check above and add would be missed;
 		// look once more now that a withdrawal would find this client.
