@@ -687,21 +687,28 @@ type moveReq struct {
 
 // move puts one participant's page in another group; the page follows.
 func (s *Server) move(c echo.Context) error {
+	// Find the page before taking the workshop's lock: in a cluster that
+	// asks the other nodes, and the lock holds a database connection.
+	if claims, err := s.session(c); err != nil {
+		return err
+	} else if claims.Workshop != c.Param("id") || claims.Role != workshop.Facilitator {
+		return forbidden("Only the workshop's facilitators can do that.")
+	}
+	var req moveReq
+	if err := jsonDecoder(c.Request().Body, 1<<10).Decode(&req); err != nil {
+		return badRequest("bad_json", `The request body must be {"session": "…", "group": "…"}.`)
+	}
+	at, found := s.locate(c.Request().Context(), req.Session)
 	w, unlock, err := s.facilitatorOf(c)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	var req moveReq
-	if err := jsonDecoder(c.Request().Body, 1<<10).Decode(&req); err != nil {
-		return badRequest("bad_json", `The request body must be {"session": "…", "group": "…"}.`)
-	}
 	g, ok := w.Group(req.Group)
 	if !ok {
 		return badRequest("bad_group", "This workshop has no such group.")
 	}
-	at, ok := s.locate(c.Request().Context(), req.Session)
-	if !ok || !w.HasBoard(at.board) {
+	if !found || !w.HasBoard(at.board) {
 		return echo.NewHTTPError(http.StatusNotFound, apiError{Code: "not_found", Message: "That person is not connected to this workshop right now."})
 	}
 	l, err := s.cfg.Workshops.Link(c.Request().Context(), at.link)
