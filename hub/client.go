@@ -131,6 +131,7 @@ func (c *Client) SetCursor(x, y float64) {
 	c.cursorMu.Lock()
 	c.cursorX, c.cursorY, c.cursorDirty = x, y, true
 	c.cursorMu.Unlock()
+	c.room.cursorMoved()
 }
 
 // takeCursor returns the position if it moved since the last call.

@@ -49,29 +49,34 @@ type metrics struct {
 	opsApplied atomic.Uint64
 	batches    atomic.Uint64
 	slowDrops  atomic.Uint64
+	cursorTick atomic.Uint64
 	latency    *Histogram
 }
 
 // Stats is a reading of the hub's counters.
 type Stats struct {
-	Rooms      int    // live boards
-	Clients    int64  // connected clients
-	Batches    uint64 // batches applied since start
-	Ops        uint64 // ops applied since start
-	SlowDrops  uint64 // clients dropped because their queue was full
-	Latency    *Histogram
-	StartedAgo time.Duration
+	Rooms     int    // live boards
+	Clients   int64  // connected clients
+	Batches   uint64 // batches applied since start
+	Ops       uint64 // ops applied since start
+	SlowDrops uint64 // clients dropped because their queue was full
+	// CursorTicks counts rooms' cursor ticks: they run only while
+	// pointers move, so an idle hub's count stands still.
+	CursorTicks uint64
+	Latency     *Histogram
+	StartedAgo  time.Duration
 }
 
 // Stats reads the hub's counters.
 func (h *Hub) Stats() Stats {
 	return Stats{
-		Rooms:      h.Rooms(),
-		Clients:    h.m.clients.Load(),
-		Batches:    h.m.batches.Load(),
-		Ops:        h.m.opsApplied.Load(),
-		SlowDrops:  h.m.slowDrops.Load(),
-		Latency:    h.m.latency,
-		StartedAgo: time.Since(h.started),
+		Rooms:       h.Rooms(),
+		Clients:     h.m.clients.Load(),
+		Batches:     h.m.batches.Load(),
+		Ops:         h.m.opsApplied.Load(),
+		SlowDrops:   h.m.slowDrops.Load(),
+		CursorTicks: h.m.cursorTick.Load(),
+		Latency:     h.m.latency,
+		StartedAgo:  time.Since(h.started),
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"partnerboard/board"
 	"partnerboard/client"
+	"partnerboard/hub"
 	"partnerboard/internal/testenv"
 	"partnerboard/server"
 )
@@ -102,6 +103,53 @@ func TestCursorsAreCoalesced(t *testing.T) {
 		t.Fatalf("%d cursor messages for %d moves: not coalesced", msgs, moves)
 	}
 	t.Logf("%d moves arrived as %d cursor messages", moves, msgs)
+}
+
+// A room's cursor tick sleeps while nobody moves a pointer, and wakes for
+// the next move: an idle board costs no wake-ups (counted, not timed).
+func TestCursorTickSleepsWhenIdle(t *testing.T) {
+	t.Parallel()
+	env := testenv.Start(t, testenv.Options{Server: fast})
+	id := env.CreateBoard(t, "Idle")
+	var mu sync.Mutex
+	var last client.Cursor
+	mover := env.Dial(t, id, "Mover")
+	watcher := testenv.Dial(t, client.Options{URL: env.URL, Board: id, Name: "Watcher",
+		OnCursors: func(cs []client.Cursor, _ time.Time) {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, c := range cs {
+				if c.Session == mover.Session() {
+					last = c
+				}
+			}
+		}})
+	_ = watcher
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	moveTo := func(x float64) {
+		t.Helper()
+		if err := mover.Cursor(ctx, x, 1); err != nil {
+			t.Fatal(err)
+		}
+		testenv.WaitFor(t, "the position to arrive", func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return last.X == x
+		})
+	}
+	moveTo(1)
+	// The tick that sent it may be followed by one that finds nothing,
+	// then it sleeps: twenty ticks' worth of idleness bring at most that one.
+	before := env.Hub.Stats().CursorTicks
+	time.Sleep(20 * hub.DefaultCursorTick)
+	if n := env.Hub.Stats().CursorTicks - before; n > 1 {
+		t.Fatalf("%d cursor ticks while nobody moved, want at most 1", n)
+	}
+	moveTo(2)
+	if env.Hub.Stats().CursorTicks == before {
+		t.Fatal("no tick carried the move after the idle spell")
+	}
 }
 
 // A room unloads when its last client leaves, and the board comes back

@@ -84,6 +84,8 @@ type Room struct {
 	eventMu sync.Mutex
 	events  []busEvent
 	wake    chan struct{}
+	// cursorKick: a client's pointer moved (see Client.SetCursor).
+	cursorKick chan struct{}
 
 	// owned by run
 	info         BoardInfo
@@ -111,15 +113,16 @@ type Room struct {
 
 func newRoom(h *Hub, id string) *Room {
 	return &Room{
-		id:      id,
-		hub:     h,
-		inbox:   make(chan any, inboxSize),
-		stopped: make(chan struct{}),
-		quit:    make(chan struct{}),
-		wake:    make(chan struct{}, 1),
-		pending: make(map[batchKey]*pending),
-		seen:    make(map[batchKey]uint64),
-		clients: make(map[*Client]struct{}),
+		id:         id,
+		hub:        h,
+		inbox:      make(chan any, inboxSize),
+		stopped:    make(chan struct{}),
+		quit:       make(chan struct{}),
+		wake:       make(chan struct{}, 1),
+		cursorKick: make(chan struct{}, 1),
+		pending:    make(map[batchKey]*pending),
+		seen:       make(map[batchKey]uint64),
+		clients:    make(map[*Client]struct{}),
 	}
 }
 
@@ -151,8 +154,18 @@ func (r *Room) run() {
 		r.stop(err)
 		return
 	}
-	tick := time.NewTicker(r.hub.cfg.CursorTick)
+	// The cursor tick runs only while pointers move: an idle board's room
+	// sleeps until something happens (see armCursors).
+	tick := time.NewTimer(time.Hour)
+	tick.Stop()
 	defer tick.Stop()
+	var tickC <-chan time.Time
+	arm := func() {
+		if tickC == nil {
+			tick.Reset(untilTick(time.Now(), r.hub.cfg.CursorTick))
+			tickC = tick.C
+		}
+	}
 	for {
 		select {
 		case m := <-r.inbox:
@@ -175,8 +188,17 @@ func (r *Room) run() {
 				return
 			}
 			r.releaseFenced()
-		case <-tick.C:
-			r.sendCursors()
+			if len(r.remoteCursors) > 0 {
+				arm()
+			}
+		case <-r.cursorKick:
+			arm()
+		case <-tickC:
+			tickC = nil
+			r.hub.m.cursorTick.Add(1)
+			if r.sendCursors() {
+				arm() // keep the cadence while people move
+			}
 		case <-r.quit:
 			r.finish(ReasonShutdown)
 			return
@@ -764,9 +786,11 @@ func (r *Room) drop(ended []*Client) {
 // sendCursors sends every cursor that moved since the last tick, local
 // and remote, in one message shared by all clients of the room, and hands
 // the local moves to the bus for the other nodes.
-func (r *Room) sendCursors() {
+// It reports whether any pointer moved, here or on another node.
+func (r *Room) sendCursors() bool {
 	if len(r.clients) == 0 {
-		return
+		clear(r.remoteCursors)
+		return false
 	}
 	var b []byte
 	r.moved = r.moved[:0]
@@ -791,10 +815,27 @@ func (r *Room) sendCursors() {
 	// A lone local client with nobody moving elsewhere would only get
 	// its own cursor back.
 	if b == nil || (remote == 0 && len(r.clients) < 2) {
-		return
+		return b != nil
 	}
 	b = append(b, "]}"...)
 	r.broadcast(b, nil)
+	return true
+}
+
+// untilTick is how long from now to the next multiple of tick: rooms send
+// pointers on a common beat, so a pointer that starts moving waits half a
+// tick on average, as it would with a ticker that never stopped.
+func untilTick(now time.Time, tick time.Duration) time.Duration {
+	return tick - time.Duration(now.UnixNano()%int64(tick))
+}
+
+// cursorMoved wakes the room's cursor tick if it sleeps. It never blocks:
+// one pending wake-up is as good as many.
+func (r *Room) cursorMoved() {
+	select {
+	case r.cursorKick <- struct{}{}:
+	default:
+	}
 }
 
 // appendCursor adds one ["session",x,y] to a cursors message, opening it
