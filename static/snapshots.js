@@ -91,7 +91,13 @@ export function mountSnapshots(deps) {
       fail(/** @type {Error} */ (err).message);
       return;
     }
-    ul.replaceChildren(...(Array.isArray(all) ? all : []).map((sn) => {
+    if (!Array.isArray(all)) all = [];
+    // The same list again leaves the page alone: a button someone is
+    // about to press (or a screen reader is on) stays where it is.
+    const key = JSON.stringify(all.map((sn) => [sn.id, sn.name, sn.created]));
+    if (ul.dataset.key === key) return;
+    ul.dataset.key = key;
+    ul.replaceChildren(...all.map((sn) => {
       const li = el("li", undefined, "snap-entry");
       li.dataset.snapshot = sn.id;
       li.append(el("span", sn.name, "snap-name"), el("span", when(sn.created), "muted"));
