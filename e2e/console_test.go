@@ -129,6 +129,7 @@ func TestFacilitatorRunsAWorkshop(t *testing.T) {
 	// A participant link for each group, made in the console.
 	link := func(group string) string {
 		before := fran.Value("#c-link-url")
+		fran.WaitFor("the link form to be free", `!document.querySelector("#c-link button[type=submit]").disabled`)
 		choose(fran, "#c-link-role", "participant:"+group)
 		fran.Click(`#c-link button[type=submit]`)
 		fran.WaitFor("a new link", `document.querySelector("#c-link-url").value !== `+jsString(before))

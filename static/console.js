@@ -368,7 +368,8 @@ export function consolePage(initial) {
     field.focus();
     field.select();
     done("The link is ready. Share it with the people it is for; anyone with it can join in that role.");
-    await loadLinks();
+    // The form is free for the next link at once; the list catches up.
+    loadLinks().catch(fail);
   });
   $("c-link-copy").addEventListener("click", async () => {
     const field = /** @type {HTMLInputElement} */ ($("c-link-url"));
