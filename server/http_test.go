@@ -71,6 +71,8 @@ func TestCreateBoardValidation(t *testing.T) {
 	}{
 		{`{"title":"Young people 16–25","template":"blank"}`, http.StatusCreated, ""},
 		{`{"title":"` + strings.Repeat("t", 257) + `"}`, http.StatusBadRequest, "bad_title"},
+		{`{"title":"` + strings.Repeat("t", 256) + `"}`, http.StatusCreated, ""},
+		{`{"title":"Housing\u0000forum"}`, http.StatusBadRequest, "bad_title"},
 		{`{"title":"x","template":"spaceship"}`, http.StatusBadRequest, "unknown_template"},
 		{`{"title":`, http.StatusBadRequest, "bad_json"},
 		{`{"title":"x","owner":"me"}`, http.StatusBadRequest, "bad_json"},

@@ -228,6 +228,13 @@ func badRequest(code, msg string) error {
 	return echo.NewHTTPError(http.StatusBadRequest, apiError{Code: code, Message: msg})
 }
 
+// savableText reports whether s can be kept in every store: PostgreSQL's
+// text columns refuse a NUL character, which SQLite would take, so both
+// refuse it here and the two modes answer alike.
+func savableText(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
+}
+
 type createBoardReq struct {
 	Title    string          `json:"title"`
 	Template string          `json:"template"`
@@ -244,8 +251,11 @@ func (s *Server) createBoard(c echo.Context) error {
 	if req.Title == "" {
 		req.Title = "Untitled board"
 	}
-	if len(req.Title) > board.MaxLabelBytes || !utf8.ValidString(req.Title) {
+	if len(req.Title) > board.MaxLabelBytes {
 		return badRequest("bad_title", "Please use a shorter title (up to 256 bytes).")
+	}
+	if !savableText(req.Title) {
+		return badRequest("bad_title", "The title has a character that cannot be saved (broken UTF-8 or a null character). Please type it again.")
 	}
 	if req.Template == "" {
 		req.Template = string(board.TemplateBlank)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -38,8 +37,11 @@ func snapshotName(c echo.Context) (string, error) {
 		return "", badRequest("bad_json", `The request body must be {"name": "…"}.`)
 	}
 	name := strings.TrimSpace(req.Name)
-	if name == "" || len(name) > workshop.MaxSnapshotNameBytes || !utf8.ValidString(name) {
+	if name == "" || len(name) > workshop.MaxSnapshotNameBytes {
 		return "", badRequest("bad_name", "Please give the snapshot a name of up to 256 bytes.")
+	}
+	if !savableText(name) {
+		return "", badRequest("bad_name", "The name has a character that cannot be saved (broken UTF-8 or a null character). Please type it again.")
 	}
 	return name, nil
 }

@@ -31,6 +31,21 @@ func TestSnapshotCompareRestore(t *testing.T) {
 	if s := fac.call("POST", "/api/boards/"+g1+"/snapshots", map[string]string{"name": "After the first round"}, &sn); s != http.StatusCreated || sn.ID == "" {
 		t.Fatalf("save snapshot: %d %+v", s, sn)
 	}
+	// Names the stores cannot keep are refused kindly and save nothing;
+	// PostgreSQL's text columns would refuse a NUL with a server error.
+	for _, name := range []string{"", "  ", strings.Repeat("n", workshop.MaxSnapshotNameBytes+1), "Round\x00two"} {
+		var e struct{ Code, Message string }
+		if s := fac.call("POST", "/api/boards/"+g1+"/snapshots", map[string]string{"name": name}, &e); s != http.StatusBadRequest || e.Code != "bad_name" || e.Message == "" {
+			t.Errorf("save snapshot named %.20q: %d %+v, want 400 bad_name with a message", name, s, e)
+		}
+	}
+	var listed []workshop.Snapshot
+	if s := fac.call("GET", "/api/boards/"+g1+"/snapshots", nil, &listed); s != http.StatusOK || len(listed) != 1 {
+		t.Errorf("after refused names the board lists %d snapshots (status %d), want 1", len(listed), s)
+	}
+	if s := fac.call("POST", "/api/boards/"+g1+"/snapshots", map[string]string{"name": strings.Repeat("n", workshop.MaxSnapshotNameBytes)}, nil); s != http.StatusCreated {
+		t.Errorf("save snapshot with a name of exactly %d bytes: %d, want 201", workshop.MaxSnapshotNameBytes, s)
+	}
 
 	editor := testenv.Dial(t, client.Options{URL: env.URL, Board: g1, Name: "Facilitator", Header: fac.cookieHeader()})
 	watcher := testenv.Dial(t, client.Options{URL: env.URL, Board: g1, Name: "Watcher", Header: fac.cookieHeader()})
