@@ -44,6 +44,7 @@ type Client struct {
 	closeOnce sync.Once
 	done      chan struct{}
 	reason    CloseReason // written before done is closed
+	wake      func()      // JoinRequest.Wake, or nil
 
 	cursorMu    sync.Mutex
 	cursorX     float64
@@ -60,7 +61,8 @@ func (c *Client) ClientID() string { return c.clientID }
 // Board is the id of the board the client is on.
 func (c *Client) Board() string { return c.room.id }
 
-// Ready has a value whenever messages wait to be taken with Take.
+// Ready has a value whenever messages wait to be taken with Take, unless
+// the client joined with a Wake function, which is then called instead.
 func (c *Client) Ready() <-chan struct{} { return c.out.ready }
 
 // Take returns every message waiting for the socket, in order, reusing
@@ -95,6 +97,9 @@ func (c *Client) end(r CloseReason) {
 	c.closeOnce.Do(func() {
 		c.reason = r
 		close(c.done)
+		if c.wake != nil {
+			c.wake()
+		}
 	})
 }
 

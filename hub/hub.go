@@ -127,6 +127,11 @@ type JoinRequest struct {
 	Resume bool
 	Epoch  string
 	Seq    uint64
+	// Wake, if set, is called whenever a message is queued for the client
+	// and once when its session ends, so a server can run a writer only
+	// while there is something to write instead of waiting on Ready. It
+	// must not block: the room calls it while fanning out.
+	Wake func()
 }
 
 // acquire returns the board's room, starting it if nobody is on the board,
@@ -185,8 +190,9 @@ func (h *Hub) Join(ctx context.Context, req JoinRequest) (*Client, error) {
 		readOnly:    req.ReadOnly,
 		facilitator: req.Facilitator,
 		room:        r,
-		out:         newOutQueue(h.cfg.QueueSize, h.cfg.QueueBytes),
+		out:         newOutQueue(h.cfg.QueueSize, h.cfg.QueueBytes, req.Wake),
 		done:        make(chan struct{}),
+		wake:        req.Wake,
 	}
 	c.user = User{ID: c.session, Name: req.Name, Color: req.Color}
 	after := h.head(ctx, req.Board)

@@ -14,10 +14,15 @@ type outQueue struct {
 	msgs  [][]byte
 	bytes int
 	ready chan struct{} // has a token while msgs is non-empty
+	wake  func()        // JoinRequest.Wake, or nil
 }
 
-func newOutQueue(maxMsgs, maxBytes int) *outQueue {
-	return &outQueue{maxMsgs: maxMsgs, maxBytes: maxBytes, ready: make(chan struct{}, 1)}
+func newOutQueue(maxMsgs, maxBytes int, wake func()) *outQueue {
+	q := &outQueue{maxMsgs: maxMsgs, maxBytes: maxBytes, wake: wake}
+	if wake == nil {
+		q.ready = make(chan struct{}, 1)
+	}
+	return q
 }
 
 // push appends msg unless that would pass a limit. It never blocks.
@@ -30,6 +35,10 @@ func (q *outQueue) push(msg []byte) bool {
 	q.msgs = append(q.msgs, msg)
 	q.bytes += len(msg)
 	q.mu.Unlock()
+	if q.wake != nil {
+		q.wake()
+		return true
+	}
 	select {
 	case q.ready <- struct{}{}:
 	default:

@@ -61,6 +61,10 @@ type Config struct {
 	// one node.
 	Events       Events
 	LockWorkshop func(ctx context.Context, id string) (unlock func(), err error)
+	// PingInterval and PongTimeout default to the constants of the same
+	// names; tests shorten them to see a silent peer dropped.
+	PingInterval time.Duration
+	PongTimeout  time.Duration
 	// Now is the clock, for rate limits; tests may replace it.
 	Now func() time.Time
 }
@@ -80,6 +84,12 @@ func (c *Config) fill() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.PingInterval <= 0 {
+		c.PingInterval = PingInterval
+	}
+	if c.PongTimeout <= 0 {
+		c.PongTimeout = PongTimeout
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"hash/fnv"
@@ -579,21 +578,15 @@ func (s *Server) boardAccess(c echo.Context, boardID string) (access, error) {
 	return a, nil
 }
 
-// expireAt ends the client's session when its link's time is over.
-func expireAt(ctx context.Context, c *hub.Client, at time.Time, now time.Time) {
+// expireAt ends the client's session when its link's time is over. It
+// uses a timer rather than a goroutine, so a waiting link costs no stack;
+// the returned function stops it when the connection ends first.
+func expireAt(c *hub.Client, at time.Time, now time.Time) func() bool {
 	if at.IsZero() {
-		return
+		return nil
 	}
-	t := time.NewTimer(at.Sub(now))
-	go func() {
-		defer t.Stop()
-		select {
-		case <-t.C:
-			c.Kick(hub.ReasonRevoked)
-		case <-c.Done():
-		case <-ctx.Done():
-		}
-	}()
+	t := time.AfterFunc(at.Sub(now), func() { c.Kick(hub.ReasonRevoked) })
+	return t.Stop
 }
 
 // notify sends a message to every page of the workshop.

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/coder/websocket"
@@ -60,17 +59,26 @@ func (s *Server) serveWS(c echo.Context) error {
 	if !s.addrs.acquire(ip, s.cfg.Now()) {
 		return echo.NewHTTPError(http.StatusTooManyRequests, apiError{Code: "too_many_connections", Message: "Too many connections from your network. Please close some tabs and try again."})
 	}
-	defer s.addrs.release(ip)
 
-	conn, err := websocket.Accept(c.Response(), c.Request(), &websocket.AcceptOptions{OriginPatterns: s.cfg.AllowedOrigins})
+	sb := &smallBuffers{ResponseWriter: c.Response()}
+	conn, err := websocket.Accept(sb, c.Request(), &websocket.AcceptOptions{OriginPatterns: s.cfg.AllowedOrigins})
 	if err != nil {
 		// Accept has already written the refusal (403 for a foreign Origin).
+		s.addrs.release(ip)
 		return nil
 	}
-	defer conn.CloseNow()
 	conn.SetReadLimit(MaxFrameBytes)
 	s.sockets.Add(1)
-	defer s.sockets.Done()
+	// Until the connection is handed to its own goroutine, a failure here
+	// releases what it holds.
+	handed := false
+	defer func() {
+		if !handed {
+			_ = conn.CloseNow()
+			s.sockets.Done()
+			s.addrs.release(ip)
+		}
+	}()
 
 	ctx, cancel := context.WithCancel(s.base)
 	defer cancel()
@@ -80,6 +88,8 @@ func (s *Server) serveWS(c echo.Context) error {
 	}
 	acc = acc.forClient(req.ClientID)
 	req.ReadOnly, req.Facilitator, req.Locked = acc.readOnly, acc.facilitator, acc.locked
+	w := newConnWriter(conn, sb.cork, s.cfg.PingInterval, s.cfg.PongTimeout)
+	req.Wake = w.wake
 	client, err := s.hub.Join(ctx, req)
 	if err != nil {
 		code, reason := joinClose(err)
@@ -89,33 +99,45 @@ func (s *Server) serveWS(c echo.Context) error {
 		_ = conn.Close(code, reason)
 		return nil
 	}
-	defer client.Leave()
+	var stopExpiry func() bool
 	if acc.link != "" {
 		s.live.add(acc.link, client, acc.w != nil)
-		defer s.live.remove(acc.link, client)
 		// A withdrawal between the check above and add would be missed;
 		// look once more now that a withdrawal would find this client.
 		if l, err := s.cfg.Workshops.Link(ctx, acc.link); err != nil || l.Revoked {
 			client.Kick(hub.ReasonRevoked)
 		}
-		expireAt(ctx, client, acc.expires, s.cfg.Now())
+		stopExpiry = expireAt(client, acc.expires, s.cfg.Now())
 	}
-
-	// The read loop must not be cancelled by shutdown: the write loop
-	// closes the socket with 1001 once the hub has ended the session,
-	// and that ends the read loop.
-	readCtx, stopRead := context.WithCancel(context.Background())
-	defer stopRead()
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		defer stopRead()
-		s.writeLoop(readCtx, conn, client)
-	}()
-	s.readLoop(readCtx, conn, client, ip)
-	stopRead()
-	<-writerDone
+	w.start(client)
+	handed = true
+	// The handler returns now, and with it net/http's goroutine, the
+	// request and everything the handshake grew; the connection lives on
+	// in a goroutine of its own with a small stack.
+	go s.serveConn(conn, w, client, ip, acc.link, stopExpiry)
 	return nil
+}
+
+// serveConn reads the client's messages until the socket closes, then
+// releases everything the connection held. The writer closes the socket
+// when the hub ends the session, which ends the read loop.
+func (s *Server) serveConn(conn *websocket.Conn, w *connWriter, client *hub.Client, ip, link string, stopExpiry func() bool) {
+	defer s.sockets.Done()
+	defer s.addrs.release(ip)
+	defer client.Leave()
+	if link != "" {
+		defer s.live.remove(link, client)
+	}
+	if stopExpiry != nil {
+		defer stopExpiry()
+	}
+	defer w.close()
+	defer conn.CloseNow() // before Leave: a writer woken by it finds the socket closed
+	// Shutdown must not cancel this context: edits already on their way
+	// still reach the room until the hub ends the session.
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	s.readLoop(ctx, conn, client, ip)
 }
 
 // readHello waits for the first message, which must be a valid hello.
@@ -175,9 +197,11 @@ func validColor(s string) bool {
 func (s *Server) readLoop(ctx context.Context, conn *websocket.Conn, client *hub.Client, ip string) {
 	rate := newBucket(s.cfg.MessagesPerSecond, s.cfg.Burst, s.cfg.Now())
 	for {
-		typ, data, err := conn.Read(ctx)
+		// No context: one would cost a registration per message, and
+		// closing the socket ends the read just the same.
+		typ, data, err := conn.Read(context.Background())
 		if err != nil {
-			return // closed, too big (the library sent 1009), or ended by the write loop
+			return // closed, too big (the library sent 1009), or closed by the writer
 		}
 		now := s.cfg.Now()
 		if !rate.allow(now) || !s.addrs.allow(ip, now) {
@@ -251,67 +275,6 @@ func (s *Server) handleMessage(ctx context.Context, client *hub.Client, data []b
 
 func inRange(v float64) bool {
 	return !math.IsNaN(v) && v >= -board.MaxCoord && v <= board.MaxCoord
-}
-
-// writeLoop writes queued messages, several to a frame separated by
-// newlines, pings the peer, and closes the socket when the hub ends the
-// session.
-func (s *Server) writeLoop(ctx context.Context, conn *websocket.Conn, client *hub.Client) {
-	ping := time.NewTicker(PingInterval)
-	defer ping.Stop()
-	var frame []byte
-	var msgs [][]byte
-	// flush writes everything queued; false means the socket failed.
-	flush := func() bool {
-		msgs = client.Take(msgs)
-		for len(msgs) > 0 {
-			frame = append(frame[:0], msgs[0]...)
-			n := 1
-			for n < len(msgs) && n < MaxMessagesPerFrame && len(frame)+len(msgs[n]) < MaxFrameWriteBytes {
-				frame = append(frame, '\n')
-				frame = append(frame, msgs[n]...)
-				n++
-			}
-			msgs = msgs[n:]
-			wctx, cancel := context.WithTimeout(ctx, WriteTimeout)
-			err := conn.Write(wctx, websocket.MessageText, frame)
-			cancel()
-			if err != nil {
-				return false
-			}
-		}
-		if cap(frame) > 4*MaxFrameWriteBytes {
-			frame = nil // don't keep a rare huge snapshot's buffer for the connection's life
-		}
-		return true
-	}
-	for {
-		select {
-		case <-client.Ready():
-			if !flush() {
-				return
-			}
-		case <-client.Done():
-			reason := client.Reason()
-			// Deliver the acks the hub queued before it ended the session,
-			// unless the client is too slow to take them.
-			if reason != hub.ReasonSlow && !flush() {
-				return
-			}
-			code, text := closeFor(reason)
-			_ = conn.Close(code, text)
-			return
-		case <-ping.C:
-			pctx, cancel := context.WithTimeout(ctx, PongTimeout)
-			err := conn.Ping(pctx)
-			cancel()
-			if err != nil {
-				return
-			}
-		case <-ctx.Done():
-			return
-		}
-	}
 }
 
 // remoteIP is the peer's address. Behind a proxy every client shares the
