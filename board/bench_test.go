@@ -78,3 +78,20 @@ func BenchmarkStateMarshal(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkStateUnmarshal decodes and validates the same board, as a room
+// does when it loads a board nobody is on.
+func BenchmarkStateUnmarshal(b *testing.B) {
+	raw, err := bigState(b, 10000).MarshalJSON()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var s State
+		if err := s.UnmarshalJSON(raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
