@@ -128,17 +128,20 @@ func elements(raw []byte) (elems [][]byte, ok bool) {
 	return nil, false
 }
 
-// members splits a JSON object into its members in document order. ok is
-// false if raw is not an object, and dup names the first repeated member
-// name (encoding/json would silently keep the last one).
-func members(raw []byte) (ms []member, dup string, ok bool) {
+// members splits a JSON object into its members in document order,
+// appending them to buf[:0] so that a caller decoding many objects can give
+// each one the same (often stack-allocated) buffer. ok is false if raw is not
+// an object, and dup names the first repeated member name (encoding/json
+// would silently keep the last one).
+func members(raw []byte, buf []member) (ms []member, dup string, ok bool) {
 	i := skipSpace(raw, 0)
 	if i >= len(raw) || raw[i] != '{' {
 		return nil, "", false
 	}
+	ms = buf[:0]
 	i = skipSpace(raw, i+1)
 	if i < len(raw) && raw[i] == '}' {
-		return nil, "", true
+		return ms, "", true
 	}
 	// Ops have a handful of members, so a linear search finds repeats
 	// fastest; past that a set keeps a hostile object with thousands of
@@ -147,7 +150,7 @@ func members(raw []byte) (ms []member, dup string, ok bool) {
 	var seen map[string]struct{}
 	for i < len(raw) {
 		end := skipString(raw, i)
-		name, isString := decodeString(raw[i:end])
+		name, isString := decodeName(raw[i:end])
 		if !isString {
 			return nil, "", false
 		}
@@ -191,6 +194,37 @@ func members(raw []byte) (ms []member, dup string, ok bool) {
 		}
 	}
 	return nil, "", false
+}
+
+// knownNames holds every member name the decoders expect (op, state and
+// object members, and every field name) and every kind name, so that
+// decodeName can hand out the same string each time instead of allocating
+// a copy per member.
+var knownNames = func() map[string]string {
+	m := map[string]string{}
+	for _, n := range []string{"op", "id", "kind", "fields", "objects", "deleted"} {
+		m[n] = n
+	}
+	for n := range fields {
+		m[n] = n
+	}
+	for k := range kindFields {
+		m[string(k)] = string(k)
+	}
+	return m
+}()
+
+// decodeName decodes a member name like decodeString. A known name written
+// without escapes is returned as the interned string: the lookup with
+// string(inner) as key does not allocate, and since such a name has no
+// backslash or quote, its JSON text is the name itself.
+func decodeName(raw []byte) (string, bool) {
+	if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' {
+		if n, ok := knownNames[string(raw[1:len(raw)-1])]; ok {
+			return n, true
+		}
+	}
+	return decodeString(raw)
 }
 
 // decodeString decodes raw as a JSON string, reporting ok == false for any

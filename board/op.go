@@ -193,7 +193,8 @@ func checkFieldValue(t OpType, name string, sp fieldSpec, v any) *Error {
 // the op's index.
 func decodeOp(raw []byte) (Op, *Error) {
 	var op Op
-	ms, dup, ok := members(raw)
+	var buf [4]member // an op has at most four members
+	ms, dup, ok := members(raw, buf[:0])
 	if !ok {
 		return op, newError(CodeBadOp, "", "op must be a JSON object")
 	}
@@ -282,7 +283,10 @@ func decodeOp(raw []byte) (Op, *Error) {
 // kind k (k is ignored for updates). Stored objects are decoded as creates,
 // since they obey the same rules.
 func decodeFields(t OpType, k Kind, raw []byte) (map[string]any, *Error) {
-	ms, dup, ok := members(raw)
+	// More members than any kind allows; a larger (invalid) object just
+	// makes the buffer grow on the heap.
+	var buf [16]member
+	ms, dup, ok := members(raw, buf[:0])
 	if !ok {
 		return nil, newError(CodeBadOp, "", `member "fields" must be a JSON object`)
 	}
@@ -331,7 +335,19 @@ func decodeValue(name string, sp fieldSpec, raw []byte) (any, *Error) {
 			return nil, err
 		}
 		return f, nil
-	case typeString, typeEnum, typeID, typeKey, typeColor, typeDate:
+	case typeEnum:
+		// An enum value is one of a few known strings: handing out a
+		// pre-boxed one saves two allocations per value. A string that is
+		// not an enum value is decoded as usual and rejected by checkValue.
+		if v, ok := enumValue(raw); ok {
+			return v, nil
+		}
+		s, ok := decodeString(raw)
+		if !ok {
+			return wrongType()
+		}
+		return s, nil
+	case typeString, typeID, typeKey, typeColor, typeDate:
 		s, ok := decodeString(raw)
 		if !ok {
 			return wrongType()

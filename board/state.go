@@ -445,7 +445,8 @@ func decodeState(b []byte) (*State, *Error) {
 	if !json.Valid(b) {
 		return nil, newError(CodeBadJSON, "", "state is not well-formed JSON")
 	}
-	ms, dup, ok := members(b)
+	var buf [2]member
+	ms, dup, ok := members(b, buf[:0])
 	if !ok {
 		return nil, newError(CodeBadJSON, "", "state must be a JSON object")
 	}
@@ -475,7 +476,11 @@ func decodeState(b []byte) (*State, *Error) {
 	if len(objsRaw) > MaxObjects {
 		return nil, newError(CodeOutOfRange, "", "state has %d objects, more than %d", len(objsRaw), MaxObjects)
 	}
-	s := NewState()
+	s := &State{
+		objects: make(map[string]*Object, len(objsRaw)),
+		deleted: make(map[string]struct{}, len(delRaw)),
+	}
+	var ended []*Object // objects whose kind has from and to
 	for i, raw := range objsRaw {
 		o, err := decodeObject(raw)
 		if err != nil {
@@ -488,6 +493,9 @@ func decodeState(b []byte) (*State, *Error) {
 			return nil, newError(CodeBadID, "", "object %s appears twice", quote(o.ID))
 		}
 		s.objects[o.ID] = o
+		if hasEnds[o.Kind] {
+			ended = append(ended, o)
+		}
 	}
 	for i, raw := range delRaw {
 		id, ok := decodeString(raw)
@@ -505,25 +513,48 @@ func decodeState(b []byte) (*State, *Error) {
 		}
 		s.deleted[id] = struct{}{}
 	}
-	for _, o := range s.Objects() {
+	if err := s.linkEnds(ended); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// linkEnds checks that every end (from or to) of the objects ended names
+// another live object and builds the refs index from them, which is all
+// reindex would do: objects of other kinds have no ends. Of several bad
+// ends it reports the one of the object with the smallest id, from before
+// to, so the error does not depend on the order of objects in the input.
+func (s *State) linkEnds(ended []*Object) *Error {
+	s.refs = make(map[string]map[string]struct{}, len(ended))
+	var bad *Object
+	var badEnd string
+	for _, o := range ended {
 		for _, end := range [2]string{"from", "to"} {
 			t, _ := o.Fields[end].(string)
 			if t == "" {
 				continue
 			}
 			if _, live := s.objects[t]; !live || t == o.ID {
-				return nil, newError(CodeBadValue, end, "object %s: field %s names %s, which is not another live object", quote(o.ID), quote(end), quote(t))
+				if bad == nil || o.ID < bad.ID {
+					bad, badEnd = o, end
+				}
+				break
 			}
+			s.link(t, o.ID)
 		}
 	}
-	s.reindex()
-	return s, nil
+	if bad == nil {
+		return nil
+	}
+	t := bad.Fields[badEnd].(string)
+	return newError(CodeBadValue, badEnd, "object %s: field %s names %s, which is not another live object", quote(bad.ID), quote(badEnd), quote(t))
 }
 
 // decodeObject decodes one stored object. It returns the object (possibly
 // partial) alongside an error once the id is known, so the error can name it.
 func decodeObject(raw []byte) (*Object, *Error) {
-	ms, dup, ok := members(raw)
+	var buf [3]member
+	ms, dup, ok := members(raw, buf[:0])
 	if !ok {
 		return nil, newError(CodeBadJSON, "", "must be a JSON object")
 	}
@@ -551,7 +582,7 @@ func decodeObject(raw []byte) (*Object, *Error) {
 		return nil, err
 	}
 	o := &Object{ID: id}
-	k, ok := decodeString(kindRaw)
+	k, ok := decodeName(kindRaw) // kind names are interned with field names
 	if !ok {
 		return o, newError(CodeBadJSON, "", `member "kind" must be a string`)
 	}
