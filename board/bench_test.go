@@ -95,3 +95,19 @@ func BenchmarkStateUnmarshal(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeState is BenchmarkStateUnmarshal with the check that the
+// input is canonical, which is what a loading room runs.
+func BenchmarkDecodeState(b *testing.B) {
+	raw, err := bigState(b, 10000).MarshalJSON()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, canonical, err := DecodeState(raw); err != nil || !canonical {
+			b.Fatal(canonical, err)
+		}
+	}
+}

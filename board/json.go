@@ -378,21 +378,30 @@ func appendValue(b []byte, v any) []byte {
 // than U+2028 and U+2029, are copied as they are; anything else goes through
 // encoding/json so that the escaping matches it exactly.
 func appendString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			return appendSlow(b, s)
-		}
-		if c >= utf8.RuneSelf {
-			// U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
-			if c == 0xE2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9) {
-				return appendSlow(b, s)
-			}
-		}
+	if !plainString(s) {
+		return appendSlow(b, s)
 	}
 	b = append(b, '"')
 	b = append(b, s...)
 	return append(b, '"')
+}
+
+// plainString reports whether s encodes as itself between quotes, which
+// is what appendString relies on to copy it.
+func plainString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+		if c >= utf8.RuneSelf {
+			// U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
+			if c == 0xE2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // appendFloat appends f as encoding/json would. Within the ranges the
@@ -413,4 +422,54 @@ func appendSlow(b []byte, v any) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, enc...)
+}
+
+// The functions below tell whether input that decoded successfully is
+// already canonical, that is exactly what appendState writes for the decoded
+// data, so that a caller holding such input can use it as the encoding.
+// Each checks one piece without encoding the whole: the pieces together
+// cover every byte appendState writes.
+
+// tightArray reports whether the array raw, split into elems, is written
+// without whitespace: then its length is that of its elements plus the
+// brackets and the commas between them. Elements never include the
+// whitespace around them, so any whitespace makes raw longer.
+func tightArray(raw []byte, elems [][]byte) bool {
+	n := 2 + max(len(elems)-1, 0)
+	for _, e := range elems {
+		n += len(e)
+	}
+	return n == len(raw)
+}
+
+// tightObject reports whether the object raw, split into ms, is written
+// without whitespace and with member names as plain strings: then each
+// member is its name in quotes, a colon and its value. An escape in a name
+// takes more bytes than the character it stands for, so like whitespace it
+// makes raw longer.
+func tightObject(raw []byte, ms []member) bool {
+	n := 2 + max(len(ms)-1, 0)
+	for _, m := range ms {
+		n += len(m.name) + 3 + len(m.raw)
+	}
+	return n == len(raw)
+}
+
+// plainText reports whether raw is s in quotes, as appendString writes a
+// string such as an id or a kind that never needs escapes.
+func plainText(raw []byte, s string) bool {
+	return len(raw) == len(s)+2 && plainString(s)
+}
+
+// canonicalValue reports whether raw, which decoded to v, is exactly how
+// appendValue writes v. Strings, by far the most common values and the
+// longest, are checked without copying them.
+func canonicalValue(raw []byte, v any) bool {
+	if s, ok := v.(string); ok && len(raw) == len(s)+2 {
+		// Without escapes the text is s itself, canonical unless s holds
+		// a character that appendString escapes.
+		return plainString(s)
+	}
+	var tmp [64]byte
+	return bytes.Equal(appendValue(tmp[:0], v), raw)
 }

@@ -266,7 +266,7 @@ func decodeOp(raw []byte) (Op, *Error) {
 			return op, nil
 		}
 	}
-	fs, err := decodeFields(op.Type, op.Kind, fieldsRaw)
+	fs, err := decodeFields(op.Type, op.Kind, fieldsRaw, nil)
 	if err != nil {
 		return op, err
 	}
@@ -281,8 +281,10 @@ func decodeOp(raw []byte) (Op, *Error) {
 
 // decodeFields decodes and validates a fields object for an op of type t on
 // kind k (k is ignored for updates). Stored objects are decoded as creates,
-// since they obey the same rules.
-func decodeFields(t OpType, k Kind, raw []byte) (map[string]any, *Error) {
+// since they obey the same rules. If canon is not nil, decodeFields clears
+// *canon unless raw is exactly how appendState writes the decoded fields:
+// no whitespace, names in sorted order, every value canonical.
+func decodeFields(t OpType, k Kind, raw []byte, canon *bool) (map[string]any, *Error) {
 	// More members than any kind allows; a larger (invalid) object just
 	// makes the buffer grow on the heap.
 	var buf [16]member
@@ -308,7 +310,27 @@ func decodeFields(t OpType, k Kind, raw []byte) (map[string]any, *Error) {
 		}
 		fs[m.name] = v
 	}
+	if canon != nil && *canon {
+		*canon = canonicalFields(raw, ms, fs)
+	}
 	return fs, nil
+}
+
+// canonicalFields reports whether the fields object raw, split into ms and
+// decoded into fs, is written as appendState writes it.
+func canonicalFields(raw []byte, ms []member, fs map[string]any) bool {
+	if !tightObject(raw, ms) {
+		return false
+	}
+	for i, m := range ms {
+		if i > 0 && ms[i-1].name >= m.name {
+			return false
+		}
+		if !canonicalValue(m.raw, fs[m.name]) {
+			return false
+		}
+	}
+	return true
 }
 
 // decodeValue turns the JSON of field name into its in-memory form, checking

@@ -429,7 +429,7 @@ func (s *State) UnmarshalJSON(b []byte) error {
 	if s == nil {
 		return newError(CodeBadJSON, "", "cannot decode into a nil *State")
 	}
-	t, err := decodeState(b)
+	t, err := decodeState(b, nil)
 	if err != nil {
 		return err
 	}
@@ -437,8 +437,26 @@ func (s *State) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// decodeState does the work of UnmarshalJSON into a fresh State.
-func decodeState(b []byte) (*State, *Error) {
+// DecodeState decodes and validates b exactly as UnmarshalJSON does, into a
+// new State, and also reports whether b is canonical: byte for byte what
+// MarshalJSON returns for that State. A caller that needs the encoding (to
+// send the state or store it) can then keep b rather than encode the state
+// again. Telling costs a small part of what encoding would, and nothing
+// about validation changes: b is just as untrusted. On error the State is
+// nil, canonical is false and the error is an *Error.
+func DecodeState(b []byte) (s *State, canonical bool, err error) {
+	canonical = true
+	s, e := decodeState(b, &canonical)
+	if e != nil {
+		return nil, false, e
+	}
+	return s, canonical, nil
+}
+
+// decodeState does the work of UnmarshalJSON into a fresh State. If canon
+// is not nil, it clears *canon unless b is MarshalJSON's encoding of the
+// result.
+func decodeState(b []byte, canon *bool) (*State, *Error) {
 	if !utf8.Valid(b) {
 		return nil, newError(CodeBadUTF8, "", "state is not valid UTF-8")
 	}
@@ -469,9 +487,15 @@ func decodeState(b []byte) (*State, *Error) {
 		if *dst, isArray = elements(m.raw); !isArray {
 			return nil, newError(CodeBadJSON, "", "state member %s must be an array", quote(m.name))
 		}
+		if canon != nil && !tightArray(m.raw, *dst) {
+			*canon = false
+		}
 	}
 	if !haveObjs || !haveDel {
 		return nil, newError(CodeBadJSON, "", `state needs members "objects" and "deleted"`)
+	}
+	if canon != nil && (!tightObject(b, ms) || ms[0].name != "objects") {
+		*canon = false // whitespace around or inside, or deleted first
 	}
 	if len(objsRaw) > MaxObjects {
 		return nil, newError(CodeOutOfRange, "", "state has %d objects, more than %d", len(objsRaw), MaxObjects)
@@ -481,8 +505,9 @@ func decodeState(b []byte) (*State, *Error) {
 		deleted: make(map[string]struct{}, len(delRaw)),
 	}
 	var ended []*Object // objects whose kind has from and to
+	var prev string     // the id of the previous object or tombstone
 	for i, raw := range objsRaw {
-		o, err := decodeObject(raw)
+		o, err := decodeObject(raw, canon)
 		if err != nil {
 			if o != nil {
 				return nil, err.in("object " + quote(o.ID))
@@ -492,6 +517,10 @@ func decodeState(b []byte) (*State, *Error) {
 		if _, dup := s.objects[o.ID]; dup {
 			return nil, newError(CodeBadID, "", "object %s appears twice", quote(o.ID))
 		}
+		if canon != nil && i > 0 && prev >= o.ID {
+			*canon = false // MarshalJSON sorts objects by id
+		}
+		prev = o.ID
 		s.objects[o.ID] = o
 		if hasEnds[o.Kind] {
 			ended = append(ended, o)
@@ -511,6 +540,10 @@ func decodeState(b []byte) (*State, *Error) {
 		if _, live := s.objects[id]; live {
 			return nil, newError(CodeBadID, "", "id %s is both live and deleted", quote(id))
 		}
+		if canon != nil && (i > 0 && prev >= id || !plainText(raw, id)) {
+			*canon = false // MarshalJSON sorts tombstones too
+		}
+		prev = id
 		s.deleted[id] = struct{}{}
 	}
 	if err := s.linkEnds(ended); err != nil {
@@ -552,7 +585,7 @@ func (s *State) linkEnds(ended []*Object) *Error {
 
 // decodeObject decodes one stored object. It returns the object (possibly
 // partial) alongside an error once the id is known, so the error can name it.
-func decodeObject(raw []byte) (*Object, *Error) {
+func decodeObject(raw []byte, canon *bool) (*Object, *Error) {
 	var buf [3]member
 	ms, dup, ok := members(raw, buf[:0])
 	if !ok {
@@ -593,7 +626,12 @@ func decodeObject(raw []byte) (*Object, *Error) {
 	if fieldsRaw == nil {
 		return o, newError(CodeBadJSON, "", `member "fields" is missing`)
 	}
-	fs, err := decodeFields(OpCreate, o.Kind, fieldsRaw)
+	if canon != nil && *canon {
+		// Members in MarshalJSON's order, with id and kind as plain text.
+		*canon = tightObject(raw, ms) && ms[0].name == "id" && ms[1].name == "kind" &&
+			plainText(idRaw, id) && plainText(kindRaw, k)
+	}
+	fs, err := decodeFields(OpCreate, o.Kind, fieldsRaw, canon)
 	if err != nil {
 		if err.Code == CodeBadOp {
 			err.Code = CodeBadJSON // there is no op here, only a malformed object
