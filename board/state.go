@@ -441,7 +441,7 @@ func (s *State) UnmarshalJSON(b []byte) error {
 // new State, and also reports whether b is canonical: byte for byte what
 // MarshalJSON returns for that State. A caller that needs the encoding (to
 // send the state or store it) can then keep b rather than encode the state
-// again. Telling costs a small part of what encoding would, and nothing
+// again. Telling costs less than half of what encoding would, and nothing
 // about validation changes: b is just as untrusted. On error the State is
 // nil, canonical is false and the error is an *Error.
 func DecodeState(b []byte) (s *State, canonical bool, err error) {
@@ -504,7 +504,7 @@ func decodeState(b []byte, canon *bool) (*State, *Error) {
 		objects: make(map[string]*Object, len(objsRaw)),
 		deleted: make(map[string]struct{}, len(delRaw)),
 	}
-	var ended []*Object // objects whose kind has from and to
+	var ended []*Object // objects whose kind has from or to
 	var prev string     // the id of the previous object or tombstone
 	for i, raw := range objsRaw {
 		o, err := decodeObject(raw, canon)
