@@ -78,3 +78,36 @@ func BenchmarkStateMarshal(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkStateUnmarshal decodes and validates the same board, as a room
+// does when it loads a board nobody is on.
+func BenchmarkStateUnmarshal(b *testing.B) {
+	raw, err := bigState(b, 10000).MarshalJSON()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var s State
+		if err := s.UnmarshalJSON(raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeState is BenchmarkStateUnmarshal with the check that the
+// input is canonical, which is what a loading room runs.
+func BenchmarkDecodeState(b *testing.B) {
+	raw, err := bigState(b, 10000).MarshalJSON()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, canonical, err := DecodeState(raw); err != nil || !canonical {
+			b.Fatal(canonical, err)
+		}
+	}
+}

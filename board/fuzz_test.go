@@ -139,3 +139,65 @@ func checkSame(t *testing.T, s1, s2 *State) {
 		t.Fatalf("re-marshal differs (%v):\n%s\n%s", err, b3, b1)
 	}
 }
+
+// FuzzDecodeState checks DecodeState against its definition: it accepts
+// and rejects exactly what UnmarshalJSON does, with the same error, and it
+// reports canonical exactly when the input is MarshalJSON's encoding of the
+// decoded state.
+func FuzzDecodeState(f *testing.F) {
+	prefill, err := DecodeOps([]byte(fuzzPrefill))
+	if err != nil {
+		f.Fatalf("prefill batch does not decode: %v", err)
+	}
+	s := NewState()
+	s.Apply(prefill)
+	s.Apply([]Op{create("t", KindNote, map[string]any{"text": "<\"a\" & \u2028 \U0001F600>", "x": 1e-7, "w": 0.5})})
+	enc, err := s.MarshalJSON()
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, seed := range []string{
+		string(enc),
+		` ` + string(enc),
+		`{"objects":[],"deleted":[]}`,
+		`{"deleted":[],"objects":[]}`,
+		`{"objects":[{"id":"a","kind":"note","fields":{"x":1.0,"text":"\u0061"}}],"deleted":["b"]}`,
+		`{"objects":[{"id":"b","kind":"note","fields":{}},{"id":"a","kind":"note","fields":{}}],"deleted":[]}`,
+		`{"objects":[{"id":"c","kind":"connector","fields":{"from":"c"}}],"deleted":[]}`,
+		`{"objects":[],"deleted":["b","a"]}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var u State
+		uerr := u.UnmarshalJSON(data)
+		got, canonical, err := DecodeState(data)
+		if err != nil {
+			var e, ue *Error
+			if !errors.As(err, &e) || !errors.As(uerr, &ue) || *e != *ue {
+				t.Fatalf("DecodeState error %v, UnmarshalJSON error %v", err, uerr)
+			}
+			if got != nil || canonical {
+				t.Fatal("DecodeState returned a state along with an error")
+			}
+			return
+		}
+		if uerr != nil {
+			t.Fatalf("DecodeState accepts what UnmarshalJSON rejects: %v", uerr)
+		}
+		if !got.Equal(&u) {
+			t.Fatal("DecodeState and UnmarshalJSON decode different states")
+		}
+		checkRefs(t, got)
+		b, err := got.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := bytes.Equal(data, b); canonical != want {
+			t.Fatalf("canonical = %v, want %v for\n%s\nwhich encodes as\n%s", canonical, want, data, b)
+		}
+		if _, again, err := DecodeState(b); err != nil || !again {
+			t.Fatalf("MarshalJSON's output %s decodes with canonical %v, error %v", b, again, err)
+		}
+	})
+}

@@ -128,17 +128,20 @@ func elements(raw []byte) (elems [][]byte, ok bool) {
 	return nil, false
 }
 
-// members splits a JSON object into its members in document order. ok is
-// false if raw is not an object, and dup names the first repeated member
-// name (encoding/json would silently keep the last one).
-func members(raw []byte) (ms []member, dup string, ok bool) {
+// members splits a JSON object into its members in document order,
+// appending them to buf[:0] so that a caller decoding many objects can give
+// each one the same (often stack-allocated) buffer. ok is false if raw is not
+// an object, and dup names the first repeated member name (encoding/json
+// would silently keep the last one).
+func members(raw []byte, buf []member) (ms []member, dup string, ok bool) {
 	i := skipSpace(raw, 0)
 	if i >= len(raw) || raw[i] != '{' {
 		return nil, "", false
 	}
+	ms = buf[:0]
 	i = skipSpace(raw, i+1)
 	if i < len(raw) && raw[i] == '}' {
-		return nil, "", true
+		return ms, "", true
 	}
 	// Ops have a handful of members, so a linear search finds repeats
 	// fastest; past that a set keeps a hostile object with thousands of
@@ -147,7 +150,7 @@ func members(raw []byte) (ms []member, dup string, ok bool) {
 	var seen map[string]struct{}
 	for i < len(raw) {
 		end := skipString(raw, i)
-		name, isString := decodeString(raw[i:end])
+		name, isString := decodeName(raw[i:end])
 		if !isString {
 			return nil, "", false
 		}
@@ -191,6 +194,37 @@ func members(raw []byte) (ms []member, dup string, ok bool) {
 		}
 	}
 	return nil, "", false
+}
+
+// knownNames holds every member name the decoders expect (op, state and
+// object members, and every field name) and every kind name, so that
+// decodeName can hand out the same string each time instead of allocating
+// a copy per member.
+var knownNames = func() map[string]string {
+	m := map[string]string{}
+	for _, n := range []string{"op", "id", "kind", "fields", "objects", "deleted"} {
+		m[n] = n
+	}
+	for n := range fields {
+		m[n] = n
+	}
+	for k := range kindFields {
+		m[string(k)] = string(k)
+	}
+	return m
+}()
+
+// decodeName decodes a member name like decodeString. A known name written
+// without escapes is returned as the interned string: the lookup with
+// string(inner) as key does not allocate, and since such a name has no
+// backslash or quote, its JSON text is the name itself.
+func decodeName(raw []byte) (string, bool) {
+	if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' {
+		if n, ok := knownNames[string(raw[1:len(raw)-1])]; ok {
+			return n, true
+		}
+	}
+	return decodeString(raw)
 }
 
 // decodeString decodes raw as a JSON string, reporting ok == false for any
@@ -344,21 +378,30 @@ func appendValue(b []byte, v any) []byte {
 // than U+2028 and U+2029, are copied as they are; anything else goes through
 // encoding/json so that the escaping matches it exactly.
 func appendString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			return appendSlow(b, s)
-		}
-		if c >= utf8.RuneSelf {
-			// U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
-			if c == 0xE2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9) {
-				return appendSlow(b, s)
-			}
-		}
+	if !plainString(s) {
+		return appendSlow(b, s)
 	}
 	b = append(b, '"')
 	b = append(b, s...)
 	return append(b, '"')
+}
+
+// plainString reports whether s encodes as itself between quotes, which
+// is what appendString relies on to copy it.
+func plainString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+		if c >= utf8.RuneSelf {
+			// U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
+			if c == 0xE2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // appendFloat appends f as encoding/json would. Within the ranges the
@@ -379,4 +422,54 @@ func appendSlow(b []byte, v any) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, enc...)
+}
+
+// The functions below tell whether input that decoded successfully is
+// already canonical, that is exactly what appendState writes for the decoded
+// data, so that a caller holding such input can use it as the encoding.
+// Each checks one piece without encoding the whole: the pieces together
+// cover every byte appendState writes.
+
+// tightArray reports whether the array raw, split into elems, is written
+// without whitespace: then its length is that of its elements plus the
+// brackets and the commas between them. Elements never include the
+// whitespace around them, so any whitespace makes raw longer.
+func tightArray(raw []byte, elems [][]byte) bool {
+	n := 2 + max(len(elems)-1, 0)
+	for _, e := range elems {
+		n += len(e)
+	}
+	return n == len(raw)
+}
+
+// tightObject reports whether the object raw, split into ms, is written
+// without whitespace and with member names as plain strings: then each
+// member is its name in quotes, a colon and its value. An escape in a name
+// takes more bytes than the character it stands for, so like whitespace it
+// makes raw longer.
+func tightObject(raw []byte, ms []member) bool {
+	n := 2 + max(len(ms)-1, 0)
+	for _, m := range ms {
+		n += len(m.name) + 3 + len(m.raw)
+	}
+	return n == len(raw)
+}
+
+// plainText reports whether raw is s in quotes, as appendString writes a
+// string such as an id or a kind that never needs escapes.
+func plainText(raw []byte, s string) bool {
+	return len(raw) == len(s)+2 && plainString(s)
+}
+
+// canonicalValue reports whether raw, which decoded to v, is exactly how
+// appendValue writes v. Strings, by far the most common values and the
+// longest, are checked without copying them.
+func canonicalValue(raw []byte, v any) bool {
+	if s, ok := v.(string); ok && len(raw) == len(s)+2 {
+		// Without escapes the text is s itself, canonical unless s holds
+		// a character that appendString escapes.
+		return plainString(s)
+	}
+	var tmp [64]byte
+	return bytes.Equal(appendValue(tmp[:0], v), raw)
 }

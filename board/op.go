@@ -193,7 +193,8 @@ func checkFieldValue(t OpType, name string, sp fieldSpec, v any) *Error {
 // the op's index.
 func decodeOp(raw []byte) (Op, *Error) {
 	var op Op
-	ms, dup, ok := members(raw)
+	var buf [4]member // an op has at most four members
+	ms, dup, ok := members(raw, buf[:0])
 	if !ok {
 		return op, newError(CodeBadOp, "", "op must be a JSON object")
 	}
@@ -265,7 +266,7 @@ func decodeOp(raw []byte) (Op, *Error) {
 			return op, nil
 		}
 	}
-	fs, err := decodeFields(op.Type, op.Kind, fieldsRaw)
+	fs, err := decodeFields(op.Type, op.Kind, fieldsRaw, nil)
 	if err != nil {
 		return op, err
 	}
@@ -280,9 +281,14 @@ func decodeOp(raw []byte) (Op, *Error) {
 
 // decodeFields decodes and validates a fields object for an op of type t on
 // kind k (k is ignored for updates). Stored objects are decoded as creates,
-// since they obey the same rules.
-func decodeFields(t OpType, k Kind, raw []byte) (map[string]any, *Error) {
-	ms, dup, ok := members(raw)
+// since they obey the same rules. If canon is not nil, decodeFields clears
+// *canon unless raw is exactly how appendState writes the decoded fields:
+// no whitespace, names in sorted order, every value canonical.
+func decodeFields(t OpType, k Kind, raw []byte, canon *bool) (map[string]any, *Error) {
+	// More members than any kind allows; a larger (invalid) object just
+	// makes the buffer grow on the heap.
+	var buf [16]member
+	ms, dup, ok := members(raw, buf[:0])
 	if !ok {
 		return nil, newError(CodeBadOp, "", `member "fields" must be a JSON object`)
 	}
@@ -304,7 +310,27 @@ func decodeFields(t OpType, k Kind, raw []byte) (map[string]any, *Error) {
 		}
 		fs[m.name] = v
 	}
+	if canon != nil && *canon {
+		*canon = canonicalFields(raw, ms, fs)
+	}
 	return fs, nil
+}
+
+// canonicalFields reports whether the fields object raw, split into ms and
+// decoded into fs, is written as appendState writes it.
+func canonicalFields(raw []byte, ms []member, fs map[string]any) bool {
+	if !tightObject(raw, ms) {
+		return false
+	}
+	for i, m := range ms {
+		if i > 0 && ms[i-1].name >= m.name {
+			return false
+		}
+		if !canonicalValue(m.raw, fs[m.name]) {
+			return false
+		}
+	}
+	return true
 }
 
 // decodeValue turns the JSON of field name into its in-memory form, checking
@@ -331,7 +357,19 @@ func decodeValue(name string, sp fieldSpec, raw []byte) (any, *Error) {
 			return nil, err
 		}
 		return f, nil
-	case typeString, typeEnum, typeID, typeKey, typeColor, typeDate:
+	case typeEnum:
+		// An enum value is one of a few known strings: handing out a
+		// pre-boxed one saves two allocations per value. A string that is
+		// not an enum value is decoded as usual and rejected by checkValue.
+		if v, ok := enumValue(raw); ok {
+			return v, nil
+		}
+		s, ok := decodeString(raw)
+		if !ok {
+			return wrongType()
+		}
+		return s, nil
+	case typeString, typeID, typeKey, typeColor, typeDate:
 		s, ok := decodeString(raw)
 		if !ok {
 			return wrongType()

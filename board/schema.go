@@ -115,6 +115,29 @@ var fields = map[string]fieldSpec{
 	"points":   {typ: typePoints},
 }
 
+// enumValues holds every enum value already boxed as an any, so that
+// decoding one allocates nothing; values are immutable, so sharing them
+// between objects is safe.
+var enumValues = func() map[string]any {
+	m := map[string]any{}
+	for _, sp := range fields {
+		for _, e := range sp.enum {
+			m[e] = e
+		}
+	}
+	return m
+}()
+
+// enumValue returns the boxed enum value whose JSON text is raw, if raw is
+// one written without escapes.
+func enumValue(raw []byte) (any, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return nil, false
+	}
+	v, ok := enumValues[string(raw[1:len(raw)-1])]
+	return v, ok
+}
+
 // commonFields are allowed on every kind: every object has a place, a size,
 // a stacking key, a colour and an optional parent.
 var commonFields = []string{"x", "y", "w", "h", "z", "color", "parent"}
@@ -147,6 +170,18 @@ var allowed = func() map[Kind]map[string]bool {
 			set[f] = true
 		}
 		m[k] = set
+	}
+	return m
+}()
+
+// hasEnds holds the kinds that allow from or to, the only objects that
+// can point at others.
+var hasEnds = func() map[Kind]bool {
+	m := make(map[Kind]bool)
+	for k, set := range allowed {
+		if set["from"] || set["to"] {
+			m[k] = true
+		}
 	}
 	return m
 }()
@@ -203,19 +238,21 @@ func validID(id string) bool {
 
 // checkID describes why id is not a valid id, or returns nil.
 func checkID(field, id string) *Error {
+	if validID(id) {
+		return nil
+	}
+	// Only a bad id gets here, so valid ones cost no string building.
 	what := "id"
 	if field != "" {
-		what = "field " + quote(field)
+		what = fq(field)
 	}
 	switch {
 	case id == "":
 		return newError(CodeBadID, field, "%s is empty", what)
 	case len(id) > MaxIDBytes:
 		return newError(CodeBadID, field, "%s is longer than %d bytes", what, MaxIDBytes)
-	case !validID(id):
-		return newError(CodeBadID, field, "%s %s may only hold A-Z, a-z, 0-9, _ and -", what, quote(id))
 	}
-	return nil
+	return newError(CodeBadID, field, "%s %s may only hold A-Z, a-z, 0-9, _ and -", what, quote(id))
 }
 
 // validColor reports whether c is "" or #rrggbb.

@@ -118,7 +118,7 @@ func (s *memStore) Close() error {
 }
 
 // benchStore returns the named store, closed when the benchmark ends.
-func benchStore(b *testing.B, kind string) hub.Store {
+func benchStore(b testing.TB, kind string) hub.Store {
 	b.Helper()
 	if kind == "mem" {
 		s := newMemStore()
@@ -134,7 +134,7 @@ func benchStore(b *testing.B, kind string) hub.Store {
 }
 
 // benchHub starts a hub on st and closes it when the benchmark ends.
-func benchHub(b *testing.B, st hub.Store, cfg hub.Config) *hub.Hub {
+func benchHub(b testing.TB, st hub.Store, cfg hub.Config) *hub.Hub {
 	b.Helper()
 	// A client that leaves while the room fans out is logged as too slow;
 	// the benchmarks' own churn would flood the output.
@@ -151,7 +151,7 @@ func benchHub(b *testing.B, st hub.Store, cfg hub.Config) *hub.Hub {
 }
 
 // createBoard creates a board holding state (empty if nil).
-func createBoard(b *testing.B, st hub.Store, id string, state *board.State) {
+func createBoard(b testing.TB, st hub.Store, id string, state *board.State) {
 	b.Helper()
 	if state == nil {
 		state = board.NewState()

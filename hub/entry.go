@@ -35,6 +35,11 @@ type BoardInfo struct {
 // the retained log. Entries may reach back before Seq (they are kept for
 // recovery and retry detection); entries after Seq must be replayed on top of
 // State to reach the board's head.
+//
+// State is handed over: a room that finds it canonical (byte for byte
+// board.State.MarshalJSON's output, as every state the hub compacts is)
+// sends it to joining clients as it is, so the store must not change the
+// slice afterwards.
 type Loaded struct {
 	Info    BoardInfo
 	Seq     uint64

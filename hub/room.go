@@ -221,8 +221,16 @@ func (r *Room) load() error {
 	r.info = l.Info
 	r.state = board.NewState()
 	if len(l.State) > 0 {
-		if err := r.state.UnmarshalJSON(l.State); err != nil {
+		st, canonical, err := board.DecodeState(l.State)
+		if err != nil {
 			return fmt.Errorf("load board %s: decode state: %w", r.id, err)
+		}
+		r.state = st
+		if canonical {
+			// The stored bytes are exactly what encodedState would make,
+			// so the first welcome need not encode the board again. Any
+			// entry replayed below makes them stale, as for every apply.
+			r.snapshot = l.State
 		}
 	}
 	r.seq = l.Seq
@@ -235,6 +243,7 @@ func (r *Room) load() error {
 			e.Ops = ops
 			r.state.Apply(ops)
 			r.seq = e.Seq
+			r.snapshot = nil
 		}
 		e.Ops = nil // the retained log is for resending, not applying
 		r.retain(e)
