@@ -75,6 +75,8 @@ test-cluster: deps
 # A short run of each fuzz target on top of its seed corpus.
 fuzz:
 	$(GO) test ./board -run '^$$' -fuzz '^FuzzDecodeApply$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
+	$(GO) test ./board -run '^$$' -fuzz '^FuzzDecodeState$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
+	$(GO) test ./board -run '^$$' -fuzz '^FuzzMinutes$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
