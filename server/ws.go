@@ -133,11 +133,10 @@ func (s *Server) serveConn(conn *websocket.Conn, w *connWriter, client *hub.Clie
 	}
 	defer w.close()
 	defer conn.CloseNow() // before Leave: a writer woken by it finds the socket closed
-	// Shutdown must not cancel this context: edits already on their way
-	// still reach the room until the hub ends the session.
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	s.readLoop(ctx, conn, client, ip)
+	// Shutdown does not cancel the reader: edits already on their way
+	// still reach the room until the hub ends the session. A submit never
+	// waits for long either way: a room takes requests until it stops.
+	s.readLoop(context.Background(), conn, client, ip)
 }
 
 // readHello waits for the first message, which must be a valid hello.

@@ -32,11 +32,12 @@ import (
 const (
 	// readBufferBytes is the buffer the WebSocket reads frames through.
 	// A cursor move or an editing message fits with room to spare; a
-	// larger frame is read straight into its own buffer past it.
-	readBufferBytes = 512
-	// writeBufferBytes holds a frame header and small control frames;
+	// larger frame costs one more read, and what passes the buffer's size
+	// is read straight into the message.
+	readBufferBytes = 256
+	// writeBufferBytes holds a frame header and most control frames;
 	// data frames pass through it into the cork.
-	writeBufferBytes = 256
+	writeBufferBytes = 128
 	// corkFlushBytes is how much a burst may gather before it is written
 	// out, so a burst of large messages is not copied whole.
 	corkFlushBytes = 64 << 10
