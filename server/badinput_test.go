@@ -49,6 +49,8 @@ func TestBadInputIsRefusedAndHarmless(t *testing.T) {
 	}{
 		{"malformed JSON", `{"t":"ops",`, server.CodeBadMessage},
 		{"not an object", `[1,2,3]`, server.CodeBadMessage},
+		{"two messages in one frame", `{"t":"ping"} {"t":"ping"}`, server.CodeBadMessage},
+		{"trailing bytes", `{"t":"ping"}x`, server.CodeBadMessage},
 		{"no message type", `{"batch":"b"}`, server.CodeBadMessage},
 		{"unknown message type", `{"t":"teleport"}`, server.CodeUnknownMessage},
 		{"ops without a batch id", `{"t":"ops","ops":[{"op":"delete","id":"n1"}]}`, server.CodeBadMessage},

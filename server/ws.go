@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -221,8 +220,8 @@ func (s *Server) handleMessage(ctx context.Context, client *hub.Client, data []b
 		return
 	}
 	var m inbound
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&m); err != nil || dec.More() {
+	// Unmarshal refuses trailing data as well, without a decoder's buffer.
+	if err := json.Unmarshal(data, &m); err != nil {
 		client.Send(hub.EncodeError(hub.ErrorMsg{Code: CodeBadMessage, Message: "The message is not a JSON object of a known shape."}))
 		return
 	}
