@@ -19,7 +19,8 @@ const (
 	// PongTimeout how long the pong may take before the peer is dropped.
 	PingInterval = 20 * time.Second
 	PongTimeout  = 15 * time.Second
-	// WriteTimeout bounds one frame write to a client.
+	// WriteTimeout bounds a write to a client: a client that takes no
+	// bytes for this long (less at most a second) is dropped.
 	WriteTimeout = 10 * time.Second
 	// MaxMessagesPerFrame and MaxFrameWriteBytes bound how many queued
 	// messages are written together in one frame.

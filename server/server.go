@@ -61,10 +61,12 @@ type Config struct {
 	// one node.
 	Events       Events
 	LockWorkshop func(ctx context.Context, id string) (unlock func(), err error)
-	// PingInterval and PongTimeout default to the constants of the same
-	// names; tests shorten them to see a silent peer dropped.
+	// PingInterval, PongTimeout and WriteTimeout default to the constants
+	// of the same names; tests shorten them to see a silent or stuck peer
+	// dropped.
 	PingInterval time.Duration
 	PongTimeout  time.Duration
+	WriteTimeout time.Duration
 	// Now is the clock, for rate limits; tests may replace it.
 	Now func() time.Time
 }
@@ -90,6 +92,9 @@ func (c *Config) fill() {
 	}
 	if c.PongTimeout <= 0 {
 		c.PongTimeout = PongTimeout
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = WriteTimeout
 	}
 	if c.Now == nil {
 		c.Now = time.Now

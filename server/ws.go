@@ -59,7 +59,7 @@ func (s *Server) serveWS(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusTooManyRequests, apiError{Code: "too_many_connections", Message: "Too many connections from your network. Please close some tabs and try again."})
 	}
 
-	sb := &smallBuffers{ResponseWriter: c.Response()}
+	sb := &smallBuffers{ResponseWriter: c.Response(), writeTimeout: s.cfg.WriteTimeout}
 	conn, err := websocket.Accept(sb, c.Request(), &websocket.AcceptOptions{OriginPatterns: s.cfg.AllowedOrigins})
 	if err != nil {
 		// Accept has already written the refusal (403 for a foreign Origin).

@@ -41,6 +41,9 @@ const (
 	// corkFlushBytes is how much a burst may gather before it is written
 	// out, so a burst of large messages is not copied whole.
 	corkFlushBytes = 64 << 10
+	// deadlineSlack is how much of WriteTimeout a write may lose so that
+	// the socket's deadline need not move on every write.
+	deadlineSlack = time.Second
 	// corkPoolMaxBytes is the largest cork buffer worth keeping for the
 	// next burst; a huge welcome's buffer is left to the collector.
 	corkPoolMaxBytes = 256 << 10
@@ -50,7 +53,8 @@ const (
 // its Hijack returns the connection with our small buffers and the cork.
 type smallBuffers struct {
 	http.ResponseWriter
-	cork *corkedConn // set by Hijack
+	writeTimeout time.Duration
+	cork         *corkedConn // set by Hijack
 }
 
 func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
@@ -82,20 +86,23 @@ func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 			return nil, nil, err
 		}
 	}
-	w.cork = &corkedConn{conn: conn}
+	w.cork = &corkedConn{conn: conn, timeout: w.writeTimeout}
 	return conn, bufio.NewReadWriter(br, bufio.NewWriterSize(w.cork, writeBufferBytes)), nil
 }
 
 // corkedConn is where the WebSocket library writes. Between cork and
 // uncork, writes gather in memory and uncork sends them at once; outside,
 // they go straight to the socket. Either way each system call has a
-// deadline, which bounds a write to a client that stopped reading.
+// deadline, which drops a client that stopped reading: its socket's
+// buffers fill long before its queue in the hub does.
 type corkedConn struct {
-	conn net.Conn
+	conn    net.Conn
+	timeout time.Duration // Config.WriteTimeout
 
-	mu     sync.Mutex
-	corked bool
-	buf    *[]byte
+	mu       sync.Mutex
+	corked   bool
+	buf      *[]byte
+	deadline int64 // the socket's write deadline, in Unix nanoseconds
 }
 
 var corkPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
@@ -116,9 +123,18 @@ func (c *corkedConn) Write(p []byte) (int, error) {
 	return c.write(p)
 }
 
+// write sends p under a deadline. Moving the deadline costs a timer
+// update, so it moves only once it is less than the timeout minus
+// deadlineSlack away: every write still gets at least that long.
 func (c *corkedConn) write(p []byte) (int, error) {
-	if err := c.conn.SetWriteDeadline(time.Now().Add(WriteTimeout)); err != nil {
-		return 0, err
+	now := time.Now()
+	slack := min(deadlineSlack, c.timeout/10)
+	if c.deadline-now.UnixNano() < int64(c.timeout-slack) {
+		at := now.Add(c.timeout)
+		if err := c.conn.SetWriteDeadline(at); err != nil {
+			return 0, err
+		}
+		c.deadline = at.UnixNano()
 	}
 	return c.conn.Write(p)
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -188,4 +189,45 @@ func TestSilentPeerIsDropped(t *testing.T) {
 	if err := watcher.Err(); err != nil {
 		t.Fatalf("the watcher, which answers pings, lost its connection: %v", err)
 	}
+}
+
+// A client that stops reading is dropped by the write deadline once its
+// socket's buffers are full, long before its queue in the hub would be,
+// and the others keep getting every edit.
+func TestStuckReaderIsDroppedByTheWriteDeadline(t *testing.T) {
+	t.Parallel()
+	env := testenv.Start(t, testenv.Options{Server: server.Config{WriteTimeout: 300 * time.Millisecond,
+		MessagesPerSecond: 1e6, Burst: 1e6, MessagesPerSecondPerIP: 1e6}})
+	id := env.CreateBoard(t, "Deadline")
+	writer := env.Dial(t, id, "Writer")
+
+	// Straight to a node: a proxy in between would buffer more.
+	stuck := rawDial(t, env.Nodes[0].URL, id)
+	writeJSON(t, stuck, map[string]any{"t": "hello", "client": "stuck", "name": "Stuck"})
+	readUntil(t, stuck, "welcome")
+	testenv.WaitFor(t, "the writer to see the stuck client", func() bool { return len(writer.Users()) == 2 })
+
+	// 8 KiB edits until the stuck client is gone: loopback buffers hold a
+	// few MiB, the hub's queue 4,096 messages or 32 MiB, so 3,000 edits
+	// (24 MiB) can fill the sockets but never the queue.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := writer.Send(ctx, []board.Op{testenv.Note("big", "", 0, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Repeat("x", board.MaxTextBytes-16)
+	sent := 0
+	for len(writer.Users()) == 2 {
+		if sent == 3000 {
+			t.Fatalf("the stuck client is still on the board after %d edits of 8 KiB", sent)
+		}
+		if _, err := writer.Send(ctx, []board.Op{{Type: board.OpUpdate, ID: "big", Fields: map[string]any{"text": fmt.Sprintf("%06d%s", sent, text)}}}); err != nil {
+			t.Fatal(err)
+		}
+		sent++
+	}
+	if strings.Contains(env.Logs(), "client too slow") {
+		t.Fatal("the stuck client was dropped for its queue, not by the write deadline")
+	}
+	t.Logf("dropped after %d edits of 8 KiB", sent)
 }
