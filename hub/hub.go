@@ -34,8 +34,9 @@ const (
 	// room opens without them, and they arrive as joins.
 	presenceWatchTimeout = 5 * time.Second
 	// inboxSize bounds the requests waiting for a room; a full inbox makes
-	// the sending connection wait, never the room.
-	inboxSize = 1024
+	// the sending connection wait, never the room. Every live board holds
+	// one (16 bytes a slot), so it is no larger than what one turn takes.
+	inboxSize = turnSize
 	// turnSize bounds the requests a room takes in one turn of its loop,
 	// and so the burst one turn can queue for a client.
 	turnSize = 256
