@@ -44,7 +44,7 @@ func (e *Events) Subscribe(ctx context.Context, handle func(msg []byte), resync 
 	ps := e.rdb.Subscribe(ctx, e.channel)
 	go func() {
 		defer ps.Close()
-		backoff := 50 * time.Millisecond
+		retry := newBackoff(2 * time.Second)
 		for {
 			msg, err := ps.Receive(ctx)
 			if err != nil {
@@ -54,15 +54,12 @@ func (e *Events) Subscribe(ctx context.Context, handle func(msg []byte), resync 
 				// The next Receive reconnects and subscribes again; its
 				// confirmation brings a resync.
 				e.log.Warn("redis events subscription interrupted", "err", err)
-				select {
-				case <-time.After(backoff):
-				case <-ctx.Done():
+				if !retry.wait(ctx) {
 					return
 				}
-				backoff = min(2*backoff, 2*time.Second)
 				continue
 			}
-			backoff = 50 * time.Millisecond
+			retry.reset()
 			switch m := msg.(type) {
 			case *goredis.Subscription:
 				if m.Kind == "subscribe" {

@@ -327,7 +327,7 @@ func (b *Bus) failQueued(bs *boardSub, err error) {
 // took as repeats, with their seqs.
 func (b *Bus) runPublish(bs *boardSub, args []any) ([]int64, error) {
 	deadline := time.Now().Add(b.retryFor)
-	wait := 50 * time.Millisecond
+	retry := newBackoff(time.Second)
 	for {
 		seqs, err := publishScript.Run(b.ctx, b.rdb, bs.keys.list(), args...).Int64Slice()
 		if err == nil {
@@ -340,18 +340,14 @@ func (b *Bus) runPublish(bs *boardSub, args []any) ([]int64, error) {
 			return nil, fmt.Errorf("publish to board %s: %w", bs.id, err)
 		}
 		b.log.Warn("redis publish failed; retrying", "board", bs.id, "err", err)
-		select {
-		case <-time.After(wait):
-		case <-b.ctx.Done():
-		}
-		wait = min(2*wait, time.Second)
+		retry.wait(b.ctx) // an ended context is seen at the top of the loop
 	}
 }
 
 // receive is the subscriber goroutine: it is the only code that delivers
 // entries and touches boardSub.next.
 func (b *Bus) receive() {
-	backoff := 50 * time.Millisecond
+	retry := newBackoff(2 * time.Second)
 	for {
 		msg, err := b.ps.Receive(b.ctx)
 		if err != nil {
@@ -361,15 +357,12 @@ func (b *Bus) receive() {
 			// The next Receive reconnects and resubscribes; each
 			// confirmation then triggers a resync.
 			b.log.Warn("redis subscription interrupted", "err", err)
-			select {
-			case <-time.After(backoff):
-			case <-b.ctx.Done():
+			if !retry.wait(b.ctx) {
 				return
 			}
-			backoff = min(2*backoff, 2*time.Second)
 			continue
 		}
-		backoff = 50 * time.Millisecond
+		retry.reset()
 		switch m := msg.(type) {
 		case *goredis.Subscription:
 			if m.Kind == "subscribe" {
