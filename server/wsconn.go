@@ -113,6 +113,9 @@ func (c *corkedConn) Write(p []byte) (int, error) {
 	if c.corked {
 		if len(p) < corkFlushBytes {
 			*c.buf = append(*c.buf, p...)
+			if len(*c.buf) >= corkFlushBytes {
+				return len(p), c.flushLocked()
+			}
 			return len(p), nil
 		}
 		// A large payload (a welcome) goes out as it is, not copied.
@@ -144,20 +147,6 @@ func (c *corkedConn) cork() {
 	c.corked = true
 	c.buf = corkPool.Get().(*[]byte)
 	c.mu.Unlock()
-}
-
-// gathered is how many bytes wait in the cork.
-func (c *corkedConn) gathered() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(*c.buf)
-}
-
-// flush writes what the cork holds and keeps it corked.
-func (c *corkedConn) flush() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.flushLocked()
 }
 
 func (c *corkedConn) flushLocked() error {
@@ -195,10 +184,10 @@ const (
 // connWriter writes a client's queued messages to its socket, pings it,
 // and closes it when the hub ends the session.
 type connWriter struct {
-	conn   *websocket.Conn
-	pings  [2]time.Duration // interval, timeout
-	cork   *corkedConn
-	client *hub.Client // set before the first run
+	conn                *websocket.Conn
+	pingEvery, pongWait time.Duration
+	cork                *corkedConn
+	client              *hub.Client // set before the first run
 
 	state atomic.Int32
 	ping  atomic.Pointer[time.Timer]
@@ -210,7 +199,7 @@ type connWriter struct {
 // newConnWriter returns a writer that counts as running, so that the
 // wakes of the join (its welcome) wait for start.
 func newConnWriter(conn *websocket.Conn, cork *corkedConn, pingInterval, pongTimeout time.Duration) *connWriter {
-	w := &connWriter{conn: conn, cork: cork, pings: [2]time.Duration{pingInterval, pongTimeout}}
+	w := &connWriter{conn: conn, cork: cork, pingEvery: pingInterval, pongWait: pongTimeout}
 	w.state.Store(writerRunning)
 	return w
 }
@@ -219,7 +208,7 @@ func newConnWriter(conn *websocket.Conn, cork *corkedConn, pingInterval, pongTim
 // welcome, and starts the pings.
 func (w *connWriter) start(client *hub.Client) {
 	w.client = client
-	w.ping.Store(time.AfterFunc(w.pings[0], w.pingOnce))
+	w.ping.Store(time.AfterFunc(w.pingEvery, w.pingOnce))
 	go w.run()
 }
 
@@ -312,11 +301,6 @@ func (w *connWriter) writeFrames() bool {
 			return false
 		}
 		msgs = msgs[n:]
-		if w.cork.gathered() >= corkFlushBytes {
-			if err := w.cork.flush(); err != nil {
-				return false
-			}
-		}
 	}
 	clear(w.msgs)
 	w.msgs = w.msgs[:0]
@@ -357,7 +341,7 @@ func (w *connWriter) pingOnce() {
 	if w.ended.Load() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), w.pings[1])
+	ctx, cancel := context.WithTimeout(context.Background(), w.pongWait)
 	err := w.conn.Ping(ctx)
 	cancel()
 	if err != nil {
@@ -365,7 +349,7 @@ func (w *connWriter) pingOnce() {
 		return
 	}
 	if t := w.ping.Load(); t != nil && !w.ended.Load() {
-		t.Reset(w.pings[0])
+		t.Reset(w.pingEvery)
 	}
 }
 
