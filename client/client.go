@@ -633,6 +633,15 @@ func appendNumber(b []byte, f float64) ([]byte, error) {
 	return strconv.AppendFloat(b, f, 'f', -1, 64), nil
 }
 
+// Ping says {"t":"ping"}, as a page does when it has sent nothing for a
+// while: the server answers with a pong and knows the client is there.
+func (c *Client) Ping(ctx context.Context) error {
+	c.mu.Lock()
+	conn := c.conn
+	c.mu.Unlock()
+	return conn.Write(ctx, websocket.MessageText, []byte(`{"t":"ping"}`))
+}
+
 // Editing says which object this client is editing ("" when done).
 func (c *Client) Editing(ctx context.Context, object string) error {
 	c.mu.Lock()

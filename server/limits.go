@@ -15,10 +15,17 @@ const (
 	MaxIDBytes = 64
 	// HelloTimeout is how long a new connection has to say hello.
 	HelloTimeout = 10 * time.Second
-	// PingInterval is how often the server pings an idle-looking socket;
-	// PongTimeout how long the pong may take before the peer is dropped.
-	PingInterval = 20 * time.Second
+	// PingInterval is how long a socket may stay silent before the server
+	// pings it; PongTimeout how long the pong may take before the peer is
+	// dropped. Our pages and clients say {"t":"ping"} after
+	// ClientPingInterval without sending, well inside PingInterval, so the
+	// server seldom has to ask: answering a WebSocket ping would hold the
+	// connection's reader deep inside the library (see parkedConn).
+	PingInterval = 30 * time.Second
 	PongTimeout  = 15 * time.Second
+	// ClientPingInterval is how long our pages and the load generator's
+	// idle clients wait without sending before they say {"t":"ping"}.
+	ClientPingInterval = 15 * time.Second
 	// WriteTimeout bounds a write to a client: a client that takes no
 	// bytes for this long (less at most a second) is dropped.
 	WriteTimeout = 10 * time.Second

@@ -87,7 +87,7 @@ func (s *Server) serveWS(c echo.Context) error {
 	}
 	acc = acc.forClient(req.ClientID)
 	req.ReadOnly, req.Facilitator, req.Locked = acc.readOnly, acc.facilitator, acc.locked
-	w := newConnWriter(conn, sb.cork, s.cfg.PingInterval, s.cfg.PongTimeout)
+	w := newConnWriter(conn, sb.cork, s.cfg.PingInterval, s.cfg.PongTimeout, s.cfg.Now)
 	req.Wake = w.wake
 	client, err := s.hub.Join(ctx, req)
 	if err != nil {
@@ -108,34 +108,24 @@ func (s *Server) serveWS(c echo.Context) error {
 		}
 		stopExpiry = expireAt(client, acc.expires, s.cfg.Now())
 	}
+	pc, err := s.newReader(conn, sb, w, client, ip, acc.link, stopExpiry)
+	if err != nil {
+		client.Leave()
+		if stopExpiry != nil {
+			stopExpiry()
+		}
+		if acc.link != "" {
+			s.live.remove(acc.link, client)
+		}
+		return nil
+	}
 	w.start(client)
 	handed = true
 	// The handler returns now, and with it net/http's goroutine, the
 	// request and everything the handshake grew; the connection lives on
 	// in a goroutine of its own with a small stack.
-	go s.serveConn(conn, w, client, ip, acc.link, stopExpiry)
+	go pc.park()
 	return nil
-}
-
-// serveConn reads the client's messages until the socket closes, then
-// releases everything the connection held. The writer closes the socket
-// when the hub ends the session, which ends the read loop.
-func (s *Server) serveConn(conn *websocket.Conn, w *connWriter, client *hub.Client, ip, link string, stopExpiry func() bool) {
-	defer s.sockets.Done()
-	defer s.addrs.release(ip)
-	defer client.Leave()
-	if link != "" {
-		defer s.live.remove(link, client)
-	}
-	if stopExpiry != nil {
-		defer stopExpiry()
-	}
-	defer w.close()
-	defer conn.CloseNow() // before Leave: a writer woken by it finds the socket closed
-	// Shutdown does not cancel the reader: edits already on their way
-	// still reach the room until the hub ends the session. A submit never
-	// waits for long either way: a room takes requests until it stops.
-	s.readLoop(context.Background(), conn, client, ip)
 }
 
 // readHello waits for the first message, which must be a valid hello.
@@ -189,63 +179,40 @@ func validColor(s string) bool {
 	return true
 }
 
-// readLoop handles the client's messages until the socket fails or closes.
-// It runs on the connection's own goroutine: decoding and validation of
-// every batch happen here, in parallel across connections, never in a room.
-func (s *Server) readLoop(ctx context.Context, conn *websocket.Conn, client *hub.Client, ip string) {
-	rate := newBucket(s.cfg.MessagesPerSecond, s.cfg.Burst, s.cfg.Now())
-	for {
-		// No context: one would cost a registration per message, and
-		// closing the socket ends the read just the same.
-		typ, data, err := conn.Read(context.Background())
-		if err != nil {
-			return // closed, too big (the library sent 1009), or closed by the writer
-		}
-		now := s.cfg.Now()
-		if !rate.allow(now) || !s.addrs.allow(ip, now) {
-			_ = conn.Close(ClosePolicy, "too many messages")
-			return
-		}
-		if typ != websocket.MessageText {
-			_ = conn.Close(CloseUnsupported, "send text frames")
-			return
-		}
-		s.handleMessage(ctx, client, data)
-	}
-}
-
-func (s *Server) handleMessage(ctx context.Context, client *hub.Client, data []byte) {
+// handleMessage acts on one message from client; ping reports that it was
+// a ping, which a client sends only when it has nothing else to say.
+func (s *Server) handleMessage(ctx context.Context, client *hub.Client, data []byte) (ping bool) {
 	if !utf8.Valid(data) {
 		client.Send(hub.EncodeError(hub.ErrorMsg{Code: CodeBadUTF8, Message: "The message is not valid UTF-8 text."}))
-		return
+		return false
 	}
 	var m inbound
 	// Unmarshal refuses trailing data as well, without a decoder's buffer.
 	if err := json.Unmarshal(data, &m); err != nil {
 		client.Send(hub.EncodeError(hub.ErrorMsg{Code: CodeBadMessage, Message: "The message is not a JSON object of a known shape."}))
-		return
+		return false
 	}
 	switch m.T {
 	case "ops":
 		if !validID(m.Batch) {
 			client.Send(hub.EncodeError(hub.ErrorMsg{Code: CodeBadMessage, Message: "An ops message needs a batch id of 1 to 64 letters, digits, - or _."}))
-			return
+			return false
 		}
 		if len(m.Ops) == 0 {
 			client.Send(hub.EncodeError(hub.ErrorMsg{Code: CodeBadMessage, Batch: m.Batch, Message: "An ops message needs ops."}))
-			return
+			return false
 		}
 		ops, err := board.DecodeOps(m.Ops)
 		if err != nil {
 			client.Send(protocolError(err, m.Batch))
-			return
+			return false
 		}
 		// Store and fan out our own encoding of what was validated, never
 		// the client's bytes.
 		raw, err := json.Marshal(ops)
 		if err != nil {
 			client.Send(protocolError(err, m.Batch))
-			return
+			return false
 		}
 		if err := client.Submit(ctx, m.Batch, ops, raw); err != nil && !errors.Is(err, context.Canceled) {
 			s.cfg.Logger.Warn("submit batch", "err", err)
@@ -253,22 +220,24 @@ func (s *Server) handleMessage(ctx context.Context, client *hub.Client, data []b
 	case "cursor":
 		if m.X == nil || m.Y == nil || !inRange(*m.X) || !inRange(*m.Y) {
 			client.Send(hub.EncodeError(hub.ErrorMsg{Code: CodeBadMessage, Message: "A cursor message needs x and y within the board."}))
-			return
+			return false
 		}
 		client.SetCursor(*m.X, *m.Y)
 	case "editing":
 		if m.Object == nil || (*m.Object != "" && !validID(*m.Object)) {
 			client.Send(hub.EncodeError(hub.ErrorMsg{Code: CodeBadMessage, Message: "An editing message needs an object id, or \"\" when done."}))
-			return
+			return false
 		}
 		_ = client.SetEditing(ctx, *m.Object)
 	case "ping":
 		client.Send(pongMsg)
+		return true
 	case "":
 		client.Send(hub.EncodeError(hub.ErrorMsg{Code: CodeBadMessage, Message: "The message has no type (\"t\")."}))
 	default:
 		client.Send(hub.EncodeError(hub.ErrorMsg{Code: CodeUnknownMessage, Message: "Unknown message type " + quote(m.T) + "."}))
 	}
+	return false
 }
 
 func inRange(v float64) bool {

@@ -27,7 +27,9 @@ import (
 //     system call, so the library's writer buffer can stay tiny;
 //   - connWriter runs a goroutine only while there is something to write,
 //     and pings from a timer, so an idle connection has one goroutine (its
-//     reader) instead of two.
+//     reader) instead of two;
+//   - parkedConn keeps that reader on a fresh, shallow stack while the
+//     client is quiet (reader.go).
 
 const (
 	// readBufferBytes is the buffer the WebSocket reads frames through.
@@ -54,7 +56,8 @@ const (
 type smallBuffers struct {
 	http.ResponseWriter
 	writeTimeout time.Duration
-	cork         *corkedConn // set by Hijack
+	cork         *corkedConn   // set by Hijack
+	reader       *bufio.Reader // set by Hijack: what the library reads through
 }
 
 func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
@@ -87,6 +90,7 @@ func (w *smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		}
 	}
 	w.cork = &corkedConn{conn: conn, timeout: w.writeTimeout}
+	w.reader = br
 	return conn, bufio.NewReadWriter(br, bufio.NewWriterSize(w.cork, writeBufferBytes)), nil
 }
 
@@ -191,15 +195,18 @@ type connWriter struct {
 
 	state atomic.Int32
 	ping  atomic.Pointer[time.Timer]
-	ended atomic.Bool // the socket is closed or closing; stop pinging
+	now   func() time.Time
+	heard atomic.Int64 // when the client last said anything, Unix nanoseconds
+	ended atomic.Bool  // the socket is closed or closing; stop pinging
 
 	msgs [][]byte
 }
 
 // newConnWriter returns a writer that counts as running, so that the
 // wakes of the join (its welcome) wait for start.
-func newConnWriter(conn *websocket.Conn, cork *corkedConn, pingInterval, pongTimeout time.Duration) *connWriter {
-	w := &connWriter{conn: conn, cork: cork, pingEvery: pingInterval, pongWait: pongTimeout}
+func newConnWriter(conn *websocket.Conn, cork *corkedConn, pingInterval, pongTimeout time.Duration, now func() time.Time) *connWriter {
+	w := &connWriter{conn: conn, cork: cork, pingEvery: pingInterval, pongWait: pongTimeout, now: now}
+	w.heard.Store(now().UnixNano())
 	w.state.Store(writerRunning)
 	return w
 }
@@ -335,10 +342,19 @@ func (w *connWriter) writeFrame(msgs [][]byte) bool {
 	return err == nil
 }
 
-// pingOnce runs on its own timer: a peer that does not answer within
-// the pong timeout is dropped.
+// pingOnce runs on its own timer, due when the client may have been
+// silent for pingEvery. A client heard from since is not pinged: the
+// timer waits for the rest of its silence. A silent peer that does not
+// answer within the pong timeout is dropped.
 func (w *connWriter) pingOnce() {
 	if w.ended.Load() {
+		return
+	}
+	t := w.ping.Load()
+	if quiet := time.Duration(w.now().UnixNano() - w.heard.Load()); quiet < w.pingEvery {
+		if t != nil && !w.ended.Load() {
+			t.Reset(w.pingEvery - quiet)
+		}
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), w.pongWait)
@@ -348,7 +364,8 @@ func (w *connWriter) pingOnce() {
 		w.stop()
 		return
 	}
-	if t := w.ping.Load(); t != nil && !w.ended.Load() {
+	w.heard.Store(w.now().UnixNano()) // the pong
+	if t != nil && !w.ended.Load() {
 		t.Reset(w.pingEvery)
 	}
 }

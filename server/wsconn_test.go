@@ -105,9 +105,9 @@ func readFrame(t *testing.T, r io.Reader) (opcode byte, payload []byte) {
 	return h[0] & 0x0f, payload
 }
 
-// An idle connection keeps one goroutine, its reader: the writer runs
-// only while something waits to be sent, and the handler that upgraded
-// the connection has returned. Not parallel: it counts goroutines.
+// An idle connection keeps one goroutine, its reader, parked outside the
+// WebSocket library: the writer runs only while something waits to be
+// sent, and the handler that upgraded the connection has returned. Not parallel: it counts goroutines.
 func TestIdleConnectionsHoldOneGoroutineEach(t *testing.T) {
 	env := testenv.Start(t, testenv.Options{})
 	id := env.CreateBoard(t, "Quiet")
@@ -128,8 +128,11 @@ func TestIdleConnectionsHoldOneGoroutineEach(t *testing.T) {
 	var got map[string]int
 	testenv.WaitFor(t, "the writers to stop once the joins are sent", func() bool {
 		got = serverGoroutines()
-		return got["serveConn"]-base["serveConn"] == n && got["writer"] == base["writer"]
+		return got["parked"]-base["parked"] == n && got["writer"] == base["writer"]
 	})
+	if got["reading"] != base["reading"] {
+		t.Errorf("%d readers wait inside the library, want %d: a quiet connection parks", got["reading"], base["reading"])
+	}
 	if got["serveWS"] != base["serveWS"] {
 		t.Errorf("%d upgrade handlers still running, want %d", got["serveWS"], base["serveWS"])
 	}
@@ -146,12 +149,23 @@ func TestIdleConnectionsHoldOneGoroutineEach(t *testing.T) {
 	})
 	testenv.WaitFor(t, "the writers to stop again", func() bool {
 		got = serverGoroutines()
-		return got["writer"] == base["writer"] && got["serveConn"]-base["serveConn"] == n
+		return got["writer"] == base["writer"] && got["parked"]-base["parked"] == n-1 && got["reading"]-base["reading"] == 1
+	})
+
+	// The one who spoke reads on until it says it has nothing more to
+	// say; then its reader parks again, on a fresh stack.
+	if err := clients[0].Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	testenv.WaitFor(t, "the last reader to park again", func() bool {
+		got = serverGoroutines()
+		return got["writer"] == base["writer"] && got["parked"]-base["parked"] == n && got["reading"] == base["reading"]
 	})
 }
 
 // serverGoroutines counts the goroutines of this process by the server
-// function they run: connection readers, writers and upgrade handlers.
+// function they run: connection readers (parked in the shallow wait, or
+// reading), writers and upgrade handlers.
 func serverGoroutines() map[string]int {
 	buf := make([]byte, 8<<20)
 	buf = buf[:runtime.Stack(buf, true)]
@@ -160,8 +174,10 @@ func serverGoroutines() map[string]int {
 		switch {
 		case strings.Contains(g, "partnerboard/server.(*connWriter).run"):
 			counts["writer"]++
-		case strings.Contains(g, "partnerboard/server.(*Server).serveConn"):
-			counts["serveConn"]++
+		case strings.Contains(g, "partnerboard/server.(*parkedConn).read("):
+			counts["reading"]++
+		case strings.Contains(g, "partnerboard/server.(*parkedConn).park("):
+			counts["parked"]++
 		case strings.Contains(g, "partnerboard/server.(*Server).serveWS"):
 			counts["serveWS"]++
 		}
@@ -189,6 +205,32 @@ func TestSilentPeerIsDropped(t *testing.T) {
 	if err := watcher.Err(); err != nil {
 		t.Fatalf("the watcher, which answers pings, lost its connection: %v", err)
 	}
+}
+
+// The server pings only a client it has not heard from: one that says
+// {"t":"ping"} often enough is never asked, so it stays even though it
+// would not answer. Once it falls silent it is pinged and, not answering,
+// dropped.
+func TestClientThatPingsIsNotPinged(t *testing.T) {
+	t.Parallel()
+	const every = 400 * time.Millisecond
+	env := testenv.Start(t, testenv.Options{Server: server.Config{PingInterval: every, PongTimeout: 300 * time.Millisecond}})
+	id := env.CreateBoard(t, "Pings")
+	watcher := env.Dial(t, id, "Watcher")
+
+	// Never reading after the welcome, the chatty peer cannot answer a
+	// WebSocket ping: only its own pings keep it.
+	chatty := rawDial(t, env.URL, id)
+	writeJSON(t, chatty, map[string]any{"t": "hello", "client": "chatty", "name": "Chatty"})
+	readUntil(t, chatty, "welcome")
+	testenv.WaitFor(t, "the watcher to see the chatty peer", func() bool { return len(watcher.Users()) == 2 })
+	for end := time.Now().Add(5 * every); time.Now().Before(end); time.Sleep(every / 8) {
+		writeJSON(t, chatty, map[string]any{"t": "ping"})
+	}
+	if n := len(watcher.Users()); n != 2 {
+		t.Fatalf("the watcher sees %d people while the chatty peer pings, want 2", n)
+	}
+	testenv.WaitFor(t, "the chatty peer to be dropped once silent", func() bool { return len(watcher.Users()) == 1 })
 }
 
 // A client that stops reading is dropped by the write deadline once its

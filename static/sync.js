@@ -68,8 +68,13 @@ export const MaxBackoff = 5000;
 export const MinBackoff = 250;
 /** Least time between two cursor messages, in ms (at most 20 a second). */
 export const CursorInterval = 50;
-/** How often an idle page checks its connection with a ping, in ms. */
-export const PingInterval = 25000;
+/**
+ * How long the page may go without sending, or without hearing from the
+ * server, before it pings, in ms. The server pings a socket only after 30 s
+ * of silence, which costs it more (server.PingInterval and
+ * ClientPingInterval), so a quiet page speaks first.
+ */
+export const PingInterval = 15000;
 /** How long a ping may go unanswered before the page reconnects, in ms. */
 export const PongTimeout = 10000;
 
@@ -202,6 +207,9 @@ export class Sync {
     this.pingTimer = null;
     /** @type {any} */
     this.pongTimer = null;
+    /** When the page last sent, and last heard from the server (this.now()). */
+    this.lastSent = 0;
+    this.lastHeard = 0;
     /** @type {{x: number, y: number} | null} */
     this.cursorWant = null;
     this.cursorLast = -Infinity;
@@ -291,6 +299,7 @@ export class Sync {
     if (!this.socket || this.socket.readyState !== 1) return false;
     try {
       this.socket.send(JSON.stringify(m));
+      this.lastSent = this.now();
       return true;
     } catch {
       return false;
@@ -446,14 +455,31 @@ export class Sync {
     this.closed(1006);
   }
 
-  armPing() {
-    if (this.pingTimer !== null) this.clearTimeout(this.pingTimer);
+  /**
+   * Keeps one ping timer while the page is connected. It pings once the
+   * page has sent nothing, or heard nothing, for PingInterval: the first
+   * tells the server the page is there, the second checks that the server
+   * is. Sending and receiving only note the time, so a busy page costs no
+   * timer work.
+   * @param {number} [atLeast] the least wait, in ms
+   */
+  armPing(atLeast = 0) {
+    if (this.pingTimer !== null) return;
+    const due = Math.min(this.lastSent, this.lastHeard) + PingInterval;
     this.pingTimer = this.setTimeout(() => {
       this.pingTimer = null;
       if (!this.ready) return;
+      if (this.now() < Math.min(this.lastSent, this.lastHeard) + PingInterval) {
+        this.armPing();
+        return;
+      }
       this.sendJSON({ t: "ping" });
-      this.pongTimer = this.setTimeout(() => { this.pongTimer = null; this.drop(); }, PongTimeout);
-    }, PingInterval);
+      if (this.pongTimer === null) {
+        this.pongTimer = this.setTimeout(() => { this.pongTimer = null; this.drop(); }, PongTimeout);
+      }
+      // Still unheard, the page waits for the pong, not for another ping.
+      this.armPing(PingInterval);
+    }, Math.max(atLeast, due - this.now()));
   }
 
   // ------------------------------------------------------------------
@@ -464,6 +490,7 @@ export class Sync {
    * @param {string} frame
    */
   receive(frame) {
+    this.lastHeard = this.now();
     if (this.pongTimer !== null) {
       this.clearTimeout(this.pongTimer);
       this.pongTimer = null;

@@ -9,6 +9,7 @@ import (
 
 	"partnerboard/board"
 	"partnerboard/client"
+	"partnerboard/server"
 )
 
 // worker is one simulated person: one client, one goroutine (loop) that
@@ -124,8 +125,12 @@ func (w *worker) loop(ctx context.Context) {
 	cfg := &w.r.cfg
 	now := time.Now()
 	var cursorEvery time.Duration
-	var nextCursor, nextEdit, nextRejoin, nextReconn time.Time
-	if !cfg.Idle {
+	var nextCursor, nextEdit, nextRejoin, nextReconn, nextPing time.Time
+	if cfg.Idle {
+		// A quiet page says {"t":"ping"} when it has sent nothing for a
+		// while (static/sync.js); so does an idle person here.
+		nextPing = now.Add(w.jitter(server.ClientPingInterval, 0, 1))
+	} else {
 		if cfg.CursorRate > 0 {
 			cursorEvery = time.Duration(float64(time.Second) / cfg.CursorRate)
 			nextCursor = now.Add(w.jitter(cursorEvery, 0, 1)) // random phase
@@ -140,7 +145,7 @@ func (w *worker) loop(ctx context.Context) {
 	defer timer.Stop()
 	for ctx.Err() == nil { // a churn cut short by the end leaves a closed client behind: not a disconnect
 		// Since Go 1.23 a Reset or Stop timer never delivers a stale fire.
-		if wake := earliest(nextCursor, nextEdit, nextRejoin, nextReconn); wake.IsZero() {
+		if wake := earliest(nextCursor, nextEdit, nextRejoin, nextReconn, nextPing); wake.IsZero() {
 			timer.Stop()
 		} else {
 			timer.Reset(time.Until(wake))
@@ -168,6 +173,10 @@ func (w *worker) loop(ctx context.Context) {
 			if due(nextEdit, now) {
 				w.sendEdit(ctx)
 				nextEdit = now.Add(w.jitter(cfg.EditEvery, 0.5, 1.5))
+			}
+			if due(nextPing, now) {
+				_ = w.cl.Ping(ctx) // a failure shows as Done
+				nextPing = now.Add(server.ClientPingInterval)
 			}
 			if due(nextRejoin, now) {
 				w.rejoin(ctx)

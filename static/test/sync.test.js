@@ -2,7 +2,7 @@
 // The client side of the protocol, driven with a fake socket and fake timers.
 import test from "node:test";
 import assert from "node:assert/strict";
-import { Sync, splitFrame, backoff, chunkOps, MaxBackoff, Saved, Saving, Offline, Connecting, Gone } from "../sync.js";
+import { Sync, splitFrame, backoff, chunkOps, MaxBackoff, Saved, Saving, Offline, Connecting, Gone, PingInterval, PongTimeout } from "../sync.js";
 
 class FakeSocket {
   constructor() {
@@ -271,4 +271,36 @@ test("workshop messages are passed on", () => {
   last().open();
   last().recv(welcome({}), { t: "broadcast", message: "Ten minutes left", at: 1 }, { t: "timer", endsAt: 5, now: 1 }, { t: "goto", board: "b2", reason: "gather" });
   assert.deepEqual(got, ["broadcast", "timer", "goto"]);
+});
+
+test("a quiet page pings after PingInterval; a busy one only when it hears nothing", () => {
+  const { sync, last, advance } = setup();
+  sync.start();
+  last().open();
+  last().recv(welcome());
+  const pings = () => last().sent.filter((m) => m.t === "ping").length;
+  advance(PingInterval - 1);
+  assert.equal(pings(), 0, "no ping before PingInterval of silence");
+  advance(1);
+  assert.equal(pings(), 1, "silent both ways: one ping");
+  last().recv({ t: "pong" });
+
+  // Receiving all the time but sending nothing: the server must still
+  // hear from the page, so it pings PingInterval after its last send.
+  for (let i = 1; i <= 40; i++) {
+    advance(500);
+    last().recv({ t: "cursors", c: [["s2", i, i]] });
+  }
+  assert.equal(pings(), 2, "a page that only listens pings once per PingInterval");
+
+  // Sending all the time but hearing nothing: the page checks the server.
+  const before = pings(), socket = last();
+  for (let i = 0; i < (PingInterval + 1000) / 100; i++) {
+    sync.cursor(i, i);
+    advance(100);
+  }
+  assert.equal(pings(), before + 1, "unheard for PingInterval: one ping");
+  advance(PongTimeout - 1000);
+  assert.equal(pings(), before + 1, "then it waits for the pong, not pinging again");
+  assert.equal(socket.readyState, 3, "no pong within PongTimeout: the page drops the socket to reconnect");
 });
