@@ -1,10 +1,13 @@
 package e2e
 
 import (
+	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"partnerboard/board"
+	"partnerboard/internal/testenv"
 )
 
 // Cell selectors of the first persona on a persona board.
@@ -147,4 +150,25 @@ func sorted(s []string) []string {
 	s = slices.Clone(s)
 	slices.Sort(s)
 	return s
+}
+
+// A note made by a client that gave it no size (the protocol allows it)
+// shows at the size the page gives a new note, not as a thin strip.
+func TestANoteWithoutASizeGetsTheDefault(t *testing.T) {
+	srv := startServer(t)
+	id := createBoard(t, srv.URL, "Sizes", "blank")
+	bot := srv.Dial(t, id, "Script")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := bot.Send(ctx, []board.Op{testenv.Note("bare", "Made without a size", 40, 60)}); err != nil {
+		t.Fatal(err)
+	}
+	b := StartBrowser(t)
+	amira := b.NewPerson(t, "Amira")
+	amira.Open(srv.URL, id)
+	amira.WaitCount(`[data-id="bare"]`, 1)
+	size := Eval[[]float64](amira, `(() => { const e = document.querySelector('[data-id="bare"]'); return [e.offsetWidth, e.offsetHeight]; })()`)
+	if len(size) != 2 || size[0] < 200 || size[1] < 120 {
+		t.Fatalf("the note is %v px (width, height); want at least 200 × 120, as a new note", size)
+	}
 }
