@@ -182,3 +182,43 @@ func TestRoomUnloadsAndReloads(t *testing.T) {
 		t.Fatalf("reloaded board at seq %d, want 5", b.Seq())
 	}
 }
+
+// Pointers that moved since the last tick travel with the next edit, in
+// the same burst, instead of waiting for the tick: with a tick an hour
+// long, only the edit can have carried them.
+func TestEditsCarryTheCursorsThatMoved(t *testing.T) {
+	t.Parallel()
+	env := testenv.Start(t, testenv.Options{Server: fast, Hub: hub.Config{CursorTick: time.Hour}})
+	id := env.CreateBoard(t, "Carried")
+	var mu sync.Mutex
+	var seen []client.Cursor
+	mover := env.Dial(t, id, "Mover")
+	watcher := testenv.Dial(t, client.Options{URL: env.URL, Board: id, Name: "Watcher",
+		OnCursors: func(cs []client.Cursor, _ time.Time) {
+			mu.Lock()
+			defer mu.Unlock()
+			seen = append(seen, cs...)
+		}})
+	testenv.WaitFor(t, "both to see each other", func() bool { return len(watcher.Users()) == 2 && len(mover.Users()) == 2 })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := mover.Cursor(ctx, 40, 50); err != nil {
+		t.Fatal(err)
+	}
+	// The cursor is read before the edit on the same socket, so the room
+	// holds it by the time the edit is applied.
+	if _, err := mover.Send(ctx, []board.Op{testenv.Note("n1", "Shared intake", 1, 2)}); err != nil {
+		t.Fatal(err)
+	}
+	testenv.WaitFor(t, "the edit and the pointer to reach the watcher", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		_, ok := watcher.State().Get("n1")
+		return ok && len(seen) > 0
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 1 || seen[0].Session != mover.Session() || seen[0].X != 40 || seen[0].Y != 50 {
+		t.Fatalf("cursors seen: %+v, want the mover's one move to (40, 50)", seen)
+	}
+}
