@@ -27,7 +27,8 @@ const (
 	// writing a compacted state to the store.
 	DefaultCompactEvery = 1000
 	// DefaultCursorTick is how often a room sends the cursors that moved:
-	// at most 20 cursor messages a second reach any client.
+	// 20 cursor messages a second, plus those that ride with an edit in
+	// the same write (the tick then starts again).
 	DefaultCursorTick = 50 * time.Millisecond
 	// presenceWatchTimeout bounds how long a loading room waits for a
 	// clustered bus to say who is on the board on other nodes; past it the
