@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"net"
 	"syscall"
 
 	"github.com/coder/websocket"
@@ -41,22 +42,25 @@ type parkedConn struct {
 	peekBuf [1]byte
 }
 
-func (s *Server) newReader(ws *websocket.Conn, sb *smallBuffers, w *connWriter, client *hub.Client, ip, link string, stopExpiry func() bool) (*parkedConn, error) {
-	sc, ok := sb.cork.conn.(syscall.Conn)
+// rawConnOf is the socket under a hijacked connection, for the shallow
+// wait; taken before the join, so that a socket without one is refused
+// before anyone sees it arrive.
+func rawConnOf(c net.Conn) (syscall.RawConn, error) {
+	sc, ok := c.(syscall.Conn)
 	if !ok {
 		return nil, errors.New("the connection has no file descriptor")
 	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return nil, err
-	}
+	return sc.SyscallConn()
+}
+
+func (s *Server) newReader(ws *websocket.Conn, raw syscall.RawConn, sb *smallBuffers, w *connWriter, client *hub.Client, ip, link string, stopExpiry func() bool) *parkedConn {
 	p := &parkedConn{
 		s: s, ws: ws, raw: raw, buffered: sb.reader, w: w, client: client,
 		ip: ip, link: link, stopExpiry: stopExpiry,
 		rate: newBucket(s.cfg.MessagesPerSecond, s.cfg.Burst, s.cfg.Now()),
 	}
 	p.peekFn = p.peek
-	return p, nil
+	return p
 }
 
 // park runs at the bottom of a new goroutine and keeps its frames small:

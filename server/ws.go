@@ -79,6 +79,11 @@ func (s *Server) serveWS(c echo.Context) error {
 		}
 	}()
 
+	raw, err := rawConnOf(sb.cork.conn)
+	if err != nil {
+		s.cfg.Logger.Error("websocket without a socket", "board", id, "err", err)
+		return nil
+	}
 	ctx, cancel := context.WithCancel(s.base)
 	defer cancel()
 	req, ok := s.readHello(ctx, conn, id)
@@ -108,17 +113,7 @@ func (s *Server) serveWS(c echo.Context) error {
 		}
 		stopExpiry = expireAt(client, acc.expires, s.cfg.Now())
 	}
-	pc, err := s.newReader(conn, sb, w, client, ip, acc.link, stopExpiry)
-	if err != nil {
-		client.Leave()
-		if stopExpiry != nil {
-			stopExpiry()
-		}
-		if acc.link != "" {
-			s.live.remove(acc.link, client)
-		}
-		return nil
-	}
+	pc := s.newReader(conn, raw, sb, w, client, ip, acc.link, stopExpiry)
 	w.start(client)
 	handed = true
 	// The handler returns now, and with it net/http's goroutine, the

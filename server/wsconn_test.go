@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"partnerboard/board"
 	"partnerboard/client"
 	"partnerboard/internal/testenv"
@@ -189,16 +191,9 @@ func serverGoroutines() map[string]int {
 // leave.
 func TestSilentPeerIsDropped(t *testing.T) {
 	t.Parallel()
-	env := testenv.Start(t, testenv.Options{Server: server.Config{PingInterval: 200 * time.Millisecond, PongTimeout: 300 * time.Millisecond}})
-	id := env.CreateBoard(t, "Pings")
-	watcher := env.Dial(t, id, "Watcher")
-
 	// The silent peer says hello, reads its welcome and then never reads
 	// again, so it never answers a ping.
-	silent := rawDial(t, env.URL, id)
-	writeJSON(t, silent, map[string]any{"t": "hello", "client": "silent", "name": "Silent"})
-	readUntil(t, silent, "welcome")
-	testenv.WaitFor(t, "the watcher to see the silent peer", func() bool { return len(watcher.Users()) == 2 })
+	watcher, _ := peerThatNeverReads(t, 200*time.Millisecond)
 
 	// The watcher keeps reading, so its pongs go back and it stays.
 	testenv.WaitFor(t, "the silent peer to be dropped", func() bool { return len(watcher.Users()) == 1 })
@@ -214,16 +209,9 @@ func TestSilentPeerIsDropped(t *testing.T) {
 func TestClientThatPingsIsNotPinged(t *testing.T) {
 	t.Parallel()
 	const every = 400 * time.Millisecond
-	env := testenv.Start(t, testenv.Options{Server: server.Config{PingInterval: every, PongTimeout: 300 * time.Millisecond}})
-	id := env.CreateBoard(t, "Pings")
-	watcher := env.Dial(t, id, "Watcher")
-
 	// Never reading after the welcome, the chatty peer cannot answer a
 	// WebSocket ping: only its own pings keep it.
-	chatty := rawDial(t, env.URL, id)
-	writeJSON(t, chatty, map[string]any{"t": "hello", "client": "chatty", "name": "Chatty"})
-	readUntil(t, chatty, "welcome")
-	testenv.WaitFor(t, "the watcher to see the chatty peer", func() bool { return len(watcher.Users()) == 2 })
+	watcher, chatty := peerThatNeverReads(t, every)
 	for end := time.Now().Add(5 * every); time.Now().Before(end); time.Sleep(every / 8) {
 		writeJSON(t, chatty, map[string]any{"t": "ping"})
 	}
@@ -231,6 +219,21 @@ func TestClientThatPingsIsNotPinged(t *testing.T) {
 		t.Fatalf("the watcher sees %d people while the chatty peer pings, want 2", n)
 	}
 	testenv.WaitFor(t, "the chatty peer to be dropped once silent", func() bool { return len(watcher.Users()) == 1 })
+}
+
+// peerThatNeverReads starts a server that pings after pingAfter of
+// silence, with a watcher and a raw peer on one board; the peer has read
+// its welcome and reads nothing more.
+func peerThatNeverReads(t *testing.T, pingAfter time.Duration) (*client.Client, *websocket.Conn) {
+	t.Helper()
+	env := testenv.Start(t, testenv.Options{Server: server.Config{PingInterval: pingAfter, PongTimeout: 300 * time.Millisecond}})
+	id := env.CreateBoard(t, "Pings")
+	watcher := env.Dial(t, id, "Watcher")
+	peer := rawDial(t, env.URL, id)
+	writeJSON(t, peer, map[string]any{"t": "hello", "client": "peer", "name": "Peer"})
+	readUntil(t, peer, "welcome")
+	testenv.WaitFor(t, "the watcher to see the peer", func() bool { return len(watcher.Users()) == 2 })
+	return watcher, peer
 }
 
 // A client that stops reading is dropped by the write deadline once its
