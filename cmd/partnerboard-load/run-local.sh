@@ -21,6 +21,11 @@
 #   PRIO          if set (e.g. -20), run in a new session whose scheduler
 #                 autogroup has this nice value, so that other sessions on a
 #                 shared machine get only the CPU the run leaves (root only)
+#   PRIO_PIDS     with PRIO: process ids (space-separated) of services the
+#                 run depends on, such as redis-server and the PostgreSQL
+#                 postmaster; their autogroups get the same nice value for
+#                 the run and their old one back at the end. Without it a
+#                 cluster run starves Redis and PostgreSQL of CPU
 #   OUT           directory for the server's log (default: a temp directory)
 set -euo pipefail
 
@@ -35,7 +40,11 @@ out=${OUT:-$work}
 server_flags=${SERVER_FLAGS:-"-max-conns-per-ip 20000 -max-msgs-per-ip 1000000"}
 nodes=${NODES:-1}
 pids=()
+restore_prio=()
 cleanup() {
+	for r in "${restore_prio[@]}"; do
+		echo "${r#* }" >"/proc/${r%% *}/autogroup" 2>/dev/null || true
+	done
 	for pid in "${pids[@]}"; do
 		kill -TERM "$pid" 2>/dev/null || true
 	done
@@ -47,6 +56,13 @@ cleanup() {
 	return 0
 }
 trap cleanup EXIT
+
+for pid in ${PRIO:+${PRIO_PIDS:-}}; do
+	old=$(sed -n 's/.* nice \(-\{0,1\}[0-9]*\)$/\1/p' "/proc/$pid/autogroup")
+	restore_prio+=("$pid $old")
+	echo "$PRIO" >"/proc/$pid/autogroup"
+	echo "pid $pid: $(cat "/proc/$pid/autogroup") for the run (was nice $old)"
+done
 
 # 10,000 connections need 10,000 descriptors in each process.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
